@@ -1,0 +1,61 @@
+//! Who is a tender winner of an organisation: a business holding a procurement contract that is
+//! active on the day, or an award within the look-back (default 12 months).
+
+use jiff::civil::Date;
+use jiff::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwardKind {
+    Award,
+    Contract,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Award {
+    /// The procurement reference (contract number or OCDS ocid) shown as evidence.
+    pub reference: String,
+    pub kind: AwardKind,
+    /// Award date, or the contract's signing date.
+    pub date: Date,
+    /// A contract's end; `None` when open-ended.
+    pub end: Option<Date>,
+    /// False for cancelled or terminated awards and contracts.
+    pub active: bool,
+}
+
+/// The award or contract that makes the business a tender winner on `on`, if any.
+pub fn tender_winner_evidence(awards: &[Award], on: Date, lookback_months: i32) -> Option<&Award> {
+    let since = on.checked_sub(Span::new().months(lookback_months)).ok()?;
+    awards.iter().filter(|a| a.active).find(|a| match a.kind {
+        AwardKind::Contract => a.date <= on && a.end.is_none_or(|end| on <= end),
+        AwardKind::Award => a.date <= on && a.date > since,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn award(kind: AwardKind, d: Date, end: Option<Date>, active: bool) -> Award {
+        Award { reference: "ref".into(), kind, date: d, end, active }
+    }
+
+    #[test]
+    fn table() {
+        let on = date(2026, 3, 20);
+        let cases = [
+            (award(AwardKind::Contract, date(2025, 1, 1), Some(date(2026, 12, 31)), true), true, "active contract"),
+            (award(AwardKind::Contract, date(2024, 1, 1), Some(date(2025, 12, 31)), true), false, "contract ended"),
+            (award(AwardKind::Contract, date(2026, 4, 1), None, true), false, "contract not yet signed"),
+            (award(AwardKind::Contract, date(2025, 1, 1), None, false), false, "terminated contract"),
+            (award(AwardKind::Award, date(2025, 4, 1), None, true), true, "award 11 months ago"),
+            (award(AwardKind::Award, date(2025, 3, 20), None, true), false, "award exactly 12 months ago"),
+            (award(AwardKind::Award, date(2025, 3, 1), None, true), false, "award 13 months ago"),
+            (award(AwardKind::Award, date(2025, 4, 1), None, false), false, "cancelled award"),
+        ];
+        for (a, expected, why) in cases {
+            assert_eq!(tender_winner_evidence(std::slice::from_ref(&a), on, 12).is_some(), expected, "{why}");
+        }
+    }
+}
