@@ -1,1 +1,55 @@
-pub fn x(){}
+//! Use cases: each command opens one store transaction, asks the domain for a decision, writes the
+//! change and its event together, and commits. Nothing here knows HTTP or the command line.
+
+pub mod auth;
+pub mod clock;
+pub mod context;
+pub mod directory;
+pub mod error;
+pub mod events;
+pub mod meetings;
+pub mod recording;
+pub mod time;
+pub mod views;
+
+use std::sync::Arc;
+
+use glassroom_store::Store;
+
+pub use auth::{Actor, Role};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AppError, FieldError, RuleFinding};
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Longest meeting that can be requested or scheduled.
+    pub max_meeting_minutes: i64,
+    /// Shortest written justification for an override.
+    pub min_justification_chars: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig { max_meeting_minutes: 8 * 60, min_justification_chars: 20 }
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub recording: Arc<dyn recording::RecordingPort>,
+    pub config: AppConfig,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        App { store, clock, recording: Arc::new(recording::AdminSetStatus), config: AppConfig::default() }
+    }
+
+    /// Loads the shipped calendars (idempotent: only changed days are written, each as an event).
+    pub async fn ensure_shipped_data(&self) -> Result<(), AppError> {
+        directory::ensure_shipped_calendars(self).await
+    }
+}

@@ -1,1 +1,170 @@
-pub fn x(){}
+//! Persistence for Glassroom behind one [`Store`] trait, with SQLite (embedded default) and
+//! PostgreSQL (scale-out) implementations, each with its own migrations.
+//!
+//! Rows here are plain data in storage terms (ids, UTC microseconds, ISO dates); the app layer
+//! turns them into domain types. Every write happens inside a [`Tx`], and the app commits a state
+//! change together with its event.
+
+mod common;
+pub mod postgres;
+pub mod rows;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+pub use rows::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage is not available: {0}")]
+    Unavailable(String),
+    #[error("a record with the same {0} already exists")]
+    Duplicate(String),
+    #[error("the change conflicts with a concurrent one; retry")]
+    Conflict,
+    #[error("storage error: {0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(db.message().to_owned()),
+            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6")) => StoreError::Conflict,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Unavailable(e.to_string()),
+            _ => StoreError::Other(e.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Other(format!("migration failed: {e}"))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A storage back end.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A transaction that may write. Writers are serialised where the back end needs it.
+    async fn write(&self) -> Result<Box<dyn Tx>>;
+    /// A read-only snapshot.
+    async fn read(&self) -> Result<Box<dyn Tx>>;
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> Result<()>;
+    async fn close(&self);
+}
+
+/// One transaction. Dropping it without [`Tx::commit`] rolls back.
+#[async_trait]
+pub trait Tx: Send {
+    async fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Serialises transactions that decide on bookings (room and people overlaps).
+    async fn lock_bookings(&mut self) -> Result<()>;
+
+    // directory
+    async fn organisations(&mut self) -> Result<Vec<OrgRow>>;
+    async fn insert_organisation(&mut self, o: &OrgRow) -> Result<i64>;
+    async fn update_organisation(&mut self, o: &OrgRow) -> Result<()>;
+    async fn people(&mut self) -> Result<Vec<PersonRow>>;
+    async fn person(&mut self, id: i64) -> Result<Option<PersonRow>>;
+    async fn insert_person(&mut self, p: &PersonRow) -> Result<i64>;
+    async fn update_person(&mut self, p: &PersonRow) -> Result<()>;
+    async fn roles(&mut self) -> Result<Vec<RoleRow>>;
+    async fn roles_of(&mut self, person_id: i64) -> Result<Vec<RoleRow>>;
+    async fn insert_role(&mut self, r: &RoleRow) -> Result<()>;
+    async fn delete_role(&mut self, r: &RoleRow) -> Result<()>;
+    async fn businesses(&mut self) -> Result<Vec<BusinessRow>>;
+    async fn business(&mut self, id: i64) -> Result<Option<BusinessRow>>;
+    async fn business_by_bin(&mut self, bin: &str) -> Result<Option<BusinessRow>>;
+    async fn insert_business(&mut self, b: &BusinessRow) -> Result<i64>;
+    async fn update_business(&mut self, b: &BusinessRow) -> Result<()>;
+    async fn rooms(&mut self) -> Result<Vec<RoomRow>>;
+    async fn room(&mut self, id: i64) -> Result<Option<RoomRow>>;
+    async fn insert_room(&mut self, r: &RoomRow) -> Result<i64>;
+    async fn update_room(&mut self, r: &RoomRow) -> Result<()>;
+    async fn inputs(&mut self) -> Result<Vec<InputRow>>;
+    async fn inputs_of(&mut self, room_id: i64) -> Result<Vec<InputRow>>;
+    async fn insert_input(&mut self, i: &InputRow) -> Result<i64>;
+    async fn update_input(&mut self, i: &InputRow) -> Result<()>;
+    async fn log_input_state(&mut self, input_id: i64, at_us: i64, state: &str) -> Result<()>;
+    async fn input_state_log(&mut self, input_id: i64, until_us: i64) -> Result<Vec<InputStateRow>>;
+    async fn conflicts(&mut self) -> Result<Vec<ConflictRow>>;
+    async fn conflicted_people(&mut self, business_id: i64) -> Result<Vec<i64>>;
+    async fn insert_conflict(&mut self, c: &ConflictRow) -> Result<()>;
+    async fn update_conflict(&mut self, c: &ConflictRow) -> Result<()>;
+    async fn delete_conflict(&mut self, person_id: i64, business_id: i64) -> Result<()>;
+    async fn accounts(&mut self) -> Result<Vec<AccountRow>>;
+    async fn account_by_login(&mut self, login: &str) -> Result<Option<AccountRow>>;
+    async fn account_by_token(&mut self, token_hash: &str) -> Result<Option<AccountRow>>;
+    async fn insert_account(&mut self, a: &AccountRow) -> Result<i64>;
+    async fn update_account(&mut self, a: &AccountRow) -> Result<()>;
+    async fn insert_token(&mut self, token_hash: &str, account_id: i64, at_us: i64) -> Result<()>;
+
+    // tender data
+    async fn awards(&mut self) -> Result<Vec<AwardRow>>;
+    async fn awards_of(&mut self, business_id: i64, org_ids: &[i64]) -> Result<Vec<AwardRow>>;
+    async fn insert_award(&mut self, a: &AwardRow) -> Result<i64>;
+    async fn update_award(&mut self, a: &AwardRow) -> Result<()>;
+
+    // calendars and policy
+    async fn calendar_days(&mut self, calendar: &str) -> Result<Vec<CalendarDayRow>>;
+    async fn all_calendar_days(&mut self) -> Result<Vec<CalendarDayRow>>;
+    async fn upsert_calendar_day(&mut self, d: &CalendarDayRow) -> Result<()>;
+    async fn delete_calendar_day(&mut self, calendar: &str, day: &str) -> Result<()>;
+    async fn work_schedules(&mut self) -> Result<Vec<ScheduleRow>>;
+    async fn upsert_work_schedule(&mut self, s: &ScheduleRow) -> Result<()>;
+    async fn delete_work_schedule(&mut self, org_id: i64, effective_from: &str) -> Result<()>;
+    async fn policy_settings(&mut self) -> Result<Vec<PolicyRow>>;
+    async fn upsert_policy_setting(&mut self, p: &PolicyRow) -> Result<()>;
+    async fn delete_policy_setting(&mut self, p: &PolicyRow) -> Result<()>;
+
+    // meetings
+    async fn insert_meeting(&mut self, m: &MeetingRow) -> Result<i64>;
+    async fn update_meeting(&mut self, m: &MeetingRow) -> Result<()>;
+    async fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>>;
+    async fn commission(&mut self, meeting_id: i64) -> Result<Vec<CommissionRow>>;
+    async fn set_commission(&mut self, meeting_id: i64, members: &[i64]) -> Result<()>;
+    async fn update_commission_member(&mut self, c: &CommissionRow) -> Result<()>;
+    async fn representatives(&mut self, meeting_id: i64) -> Result<Vec<RepresentativeRow>>;
+    async fn insert_representative(&mut self, r: &RepresentativeRow) -> Result<()>;
+    /// Meetings other than `except` holding `room_id` during `[start_us, end_us)`.
+    async fn room_bookings(&mut self, room_id: i64, start_us: i64, end_us: i64, except: i64) -> Result<Vec<i64>>;
+    /// Of `people`, those hosting or sitting on a meeting other than `except` during `[start_us, end_us)`.
+    async fn busy_people(&mut self, people: &[i64], start_us: i64, end_us: i64, except: i64) -> Result<Vec<i64>>;
+    async fn register(&mut self, f: &RegisterFilter) -> Result<Vec<RegisterRow>>;
+    async fn meetings_for(&mut self, f: &WorkFilter) -> Result<Vec<RegisterRow>>;
+    async fn insert_override(&mut self, o: &OverrideRow) -> Result<i64>;
+    async fn overrides(&mut self, meeting_id: i64) -> Result<Vec<OverrideRow>>;
+    async fn insert_violation(&mut self, v: &ViolationRow) -> Result<i64>;
+    async fn violations(&mut self, org_ids: &[i64]) -> Result<Vec<ViolationRow>>;
+
+    // the event journal
+    async fn append_event(&mut self, e: &NewEvent) -> Result<i64>;
+    async fn events_of(&mut self, subject: &str) -> Result<Vec<EventRow>>;
+    async fn events_after(&mut self, after_seq: i64, limit: i64) -> Result<Vec<EventRow>>;
+    async fn count(&mut self, table: Counted) -> Result<i64>;
+}
+
+/// Tables whose size the app reports (health, demo summary).
+#[derive(Debug, Clone, Copy)]
+pub enum Counted {
+    Meetings,
+    Events,
+    Organisations,
+}
+
+/// Opens the store named by `database_url` (`postgres://…`) or, without one, SQLite at `sqlite_path`.
+pub async fn open(database_url: Option<&str>, sqlite_path: &std::path::Path) -> Result<std::sync::Arc<dyn Store>> {
+    match database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
+        }
+        Some(url) => Err(StoreError::Unavailable(format!("unsupported DATABASE_URL scheme: {}", url.split(':').next().unwrap_or("")))),
+        None => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(sqlite_path).await?)),
+    }
+}

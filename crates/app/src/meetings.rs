@@ -1,0 +1,938 @@
+//! The meeting lifecycle use cases.
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{json, Value};
+
+use glassroom_domain::rules::{self, Detail, EndFacts, Finding, ScheduleFacts, StartFacts, Verdict};
+use glassroom_domain::{Bin, Interval, MeetingId, MeetingKind, MeetingStatus, PersonId, RuleCode, Severity, Transition};
+use glassroom_store::{CommissionRow, MeetingRow, OverrideRow, RegisterFilter, RepresentativeRow, Tx, ViolationRow, WorkFilter};
+
+use crate::auth::{Actor, Role};
+use crate::context::{rule_policy, tender_award, working_calendar, OrgTree};
+use crate::error::{FieldError, RuleFinding};
+use crate::events;
+use crate::time::{from_us, to_us, zone};
+use crate::views::*;
+use crate::{App, AppError};
+
+#[derive(Debug, Clone)]
+pub struct RepresentativeInput {
+    pub full_name: String,
+    pub role: Option<String>,
+    pub iin: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestMeeting {
+    pub organisation: i64,
+    pub host: i64,
+    pub business_bin: String,
+    pub representatives: Vec<RepresentativeInput>,
+    pub subject: String,
+    pub kind: String,
+    pub wished_from: Timestamp,
+    pub wished_to: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct OverrideInput {
+    pub rule: String,
+    pub justification: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScheduleMeeting {
+    pub room: i64,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub commission: Vec<i64>,
+    pub overrides: Vec<OverrideInput>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RegisterQuery {
+    pub organisation: Option<String>,
+    pub business_bin: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+const MAX_TEXT: usize = 2000;
+
+fn subject_of(id: i64) -> String {
+    format!("meeting:{id}")
+}
+
+fn status_of(m: &MeetingRow) -> Result<MeetingStatus, AppError> {
+    MeetingStatus::parse(&m.status).ok_or_else(|| AppError::Internal(format!("meeting {} has unknown status {}", m.id, m.status)))
+}
+
+fn transition(m: &MeetingRow, t: Transition) -> Result<MeetingStatus, AppError> {
+    let from = status_of(m)?;
+    from.apply(t).map_err(|_| AppError::InvalidTransition { from: from.code(), transition: t.code() })
+}
+
+fn text(field: &str, value: &str, required: bool, errors: &mut Vec<FieldError>) -> String {
+    let v = value.trim();
+    if required && v.is_empty() {
+        errors.push(FieldError::new(field, "required", format!("{field} must not be empty")));
+    }
+    if v.chars().count() > MAX_TEXT {
+        errors.push(FieldError::new(field, "too_long", format!("{field} is longer than {MAX_TEXT} characters")));
+    }
+    v.to_owned()
+}
+
+fn check(errors: Vec<FieldError>) -> Result<(), AppError> {
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
+}
+
+impl App {
+    fn meeting_interval(&self, start: Timestamp, end: Timestamp, start_field: &str, end_field: &str, errors: &mut Vec<FieldError>) -> Option<Interval> {
+        match Interval::bounded(start, end, SignedDuration::from_mins(self.config.max_meeting_minutes)) {
+            Ok(iv) => Some(iv),
+            Err(glassroom_domain::IntervalError::EndNotAfterStart) => {
+                errors.push(FieldError::new(end_field, "end_before_start", format!("{end_field} must be after {start_field}")));
+                None
+            }
+            Err(glassroom_domain::IntervalError::TooLong) => {
+                errors.push(FieldError::new(end_field, "too_long", format!("a meeting lasts at most {} minutes", self.config.max_meeting_minutes)));
+                None
+            }
+        }
+    }
+
+    async fn load_for_update(&self, tx: &mut dyn Tx, id: i64) -> Result<(MeetingRow, OrgTree), AppError> {
+        let m = tx.meeting(id).await?.ok_or(AppError::NotFound("meeting"))?;
+        let tree = OrgTree::load(tx).await?;
+        Ok((m, tree))
+    }
+
+    /// `request`: by the business itself, or by an official or compliance officer of the organisation on its behalf.
+    pub async fn request_meeting(&self, actor: &Actor, req: RequestMeeting) -> Result<MeetingView, AppError> {
+        let now = self.clock.now();
+        let mut errors = Vec::new();
+        let subject = text("subject", &req.subject, true, &mut errors);
+        let kind = MeetingKind::parse(&req.kind);
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", "invalid_kind", "kind must be consultation, document_signing or other"));
+        }
+        let bin = match Bin::parse(&req.business_bin) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                errors.push(FieldError::new("business_bin", "invalid_bin", format!("BIN {}: {e}", req.business_bin)));
+                None
+            }
+        };
+        if let Some(iv) = self.meeting_interval(req.wished_from, req.wished_to, "wished_from", "wished_to", &mut errors) {
+            if iv.end() <= now {
+                errors.push(FieldError::new("wished_to", "in_past", "the wished window has already passed"));
+            }
+        }
+        for (i, r) in req.representatives.iter().enumerate() {
+            text(&format!("representatives[{i}].full_name"), &r.full_name, true, &mut errors);
+            if let Some(iin) = r.iin.as_deref().filter(|s| !s.is_empty()) {
+                if Bin::parse(iin).is_err() {
+                    errors.push(FieldError::new(format!("representatives[{i}].iin"), "invalid_iin", "IIN must be 12 digits with a valid check digit"));
+                }
+            }
+        }
+        let mut tx = self.store.write().await?;
+        let tree = OrgTree::load(&mut *tx).await?;
+        if tree.get(req.organisation).is_none() {
+            errors.push(FieldError::new("organisation", "unknown_organisation", format!("no organisation {}", req.organisation)));
+        }
+        let business = match &bin {
+            Some(b) => {
+                let found = tx.business_by_bin(b.as_str()).await?;
+                if found.is_none() {
+                    errors.push(FieldError::new("business_bin", "unknown_business", format!("no business with BIN {b} in the directory")));
+                }
+                found
+            }
+            None => None,
+        };
+        let host = tx.person(req.host).await?;
+        match &host {
+            None => errors.push(FieldError::new("host", "unknown_person", format!("no person {}", req.host))),
+            Some(h) => {
+                let roles = tx.roles_of(h.id).await?;
+                if !roles.iter().any(|r| r.role == "official" && r.org_id == req.organisation) {
+                    errors.push(FieldError::new("host", "host_not_official", "the host must be an official of the organisation"));
+                }
+            }
+        }
+        check(errors)?;
+        let business = business.ok_or(AppError::NotFound("business"))?;
+        let allowed = actor.business_id == Some(business.id)
+            || actor.has_role_for(Role::Official, req.organisation, &tree)
+            || actor.has_role_for(Role::Compliance, req.organisation, &tree);
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+        let kind = kind.ok_or(AppError::Internal("kind".into()))?;
+        let row = MeetingRow {
+            id: 0,
+            org_id: req.organisation,
+            host_id: req.host,
+            business_id: business.id,
+            subject: subject.clone(),
+            kind: kind.code().into(),
+            wished_from_us: to_us(req.wished_from),
+            wished_to_us: to_us(req.wished_to),
+            status: MeetingStatus::Requested.code().into(),
+            listed: false,
+            room_id: None,
+            start_us: None,
+            end_us: None,
+            actual_start_us: None,
+            actual_end_us: None,
+            host_checked_in_us: None,
+            business_checked_in_us: None,
+            reason: None,
+            protocol_summary: None,
+            protocol_outcome: None,
+            business_confirmed_us: None,
+            requested_by: actor.account_id,
+            created_us: to_us(now),
+            updated_us: to_us(now),
+        };
+        let id = tx.insert_meeting(&row).await?;
+        for (i, r) in req.representatives.iter().enumerate() {
+            tx.insert_representative(&RepresentativeRow {
+                meeting_id: id,
+                position: i as i64,
+                full_name: r.full_name.trim().to_owned(),
+                role: r.role.clone().filter(|s| !s.trim().is_empty()),
+                iin: r.iin.clone().filter(|s| !s.is_empty()),
+                phone: r.phone.clone().filter(|s| !s.trim().is_empty()),
+            })
+            .await?;
+        }
+        // Private data of representatives (IIN, phone) stays out of the event.
+        let data = json!({
+            "organisation": req.organisation,
+            "host": req.host,
+            "business_bin": business.bin,
+            "subject": subject,
+            "kind": kind.code(),
+            "wished_from": req.wished_from.to_string(),
+            "wished_to": req.wished_to.to_string(),
+            "representatives": req.representatives.iter().map(|r| json!({"full_name": r.full_name.trim(), "role": r.role})).collect::<Vec<_>>(),
+        });
+        events::record(&mut *tx, now, "meeting.requested", &subject_of(id), Some(actor), data).await?;
+        let view = self.meeting_view(&mut *tx, id, true).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    fn may_manage(actor: &Actor, org: i64, tree: &OrgTree) -> bool {
+        actor.has_role_for(Role::Official, org, tree) || actor.has_role_for(Role::Compliance, org, tree)
+    }
+
+    fn is_host_or_compliance(actor: &Actor, m: &MeetingRow, tree: &OrgTree) -> bool {
+        actor.person_id == Some(m.host_id) || Self::may_manage(actor, m.org_id, tree)
+    }
+
+    /// Validates overrides and returns the rules asked to be overridden with their justifications.
+    fn parse_overrides(&self, actor: &Actor, org: i64, tree: &OrgTree, overrides: &[OverrideInput], errors: &mut Vec<FieldError>) -> Vec<(RuleCode, String)> {
+        let compliance = actor.has_role_for(Role::Compliance, org, tree);
+        let mut out = Vec::new();
+        for (i, o) in overrides.iter().enumerate() {
+            if !compliance {
+                errors.push(FieldError::new(format!("overrides[{i}]"), "override_requires_compliance", "only a compliance officer of the organisation can override a rule"));
+                continue;
+            }
+            let Some(rule) = RuleCode::parse(&o.rule) else {
+                errors.push(FieldError::new(format!("overrides[{i}].rule"), "unknown_rule", format!("no rule {}", o.rule)));
+                continue;
+            };
+            let justification = o.justification.trim();
+            if justification.chars().count() < self.config.min_justification_chars {
+                errors.push(FieldError::new(
+                    format!("overrides[{i}].justification"),
+                    "justification_too_short",
+                    format!("a written justification of at least {} characters is required", self.config.min_justification_chars),
+                ));
+                continue;
+            }
+            out.push((rule, justification.to_owned()));
+        }
+        out
+    }
+
+    /// Applies a verdict: refusal lists every failing rule; an allowed change stores each override
+    /// (and its event).
+    async fn apply_verdict(&self, tx: &mut dyn Tx, actor: &Actor, m: &MeetingRow, transition_code: &'static str, findings: Vec<Finding>, overrides: &[(RuleCode, String)], may_override: bool, now: Timestamp) -> Result<Vec<RuleFinding>, AppError> {
+        let tz = self.org_zone(tx, m.org_id).await?;
+        let rules_asked: Vec<RuleCode> = overrides.iter().map(|(r, _)| *r).collect();
+        match rules::decide(findings, &rules_asked, may_override) {
+            Verdict::Refused { findings } => {
+                let mut out = Vec::new();
+                for f in &findings {
+                    out.push(self.describe(tx, f, &tz).await?);
+                }
+                Err(AppError::Refused { transition: transition_code, findings: out })
+            }
+            Verdict::Allowed { overridden, warnings } => {
+                for f in &overridden {
+                    let justification = overrides.iter().find(|(r, _)| *r == f.rule).map(|(_, j)| j.clone()).unwrap_or_default();
+                    tx.insert_override(&OverrideRow { id: 0, meeting_id: m.id, rule: f.rule.code().into(), justification: justification.clone(), account_id: actor.account_id, at_us: to_us(now) }).await?;
+                    events::record(tx, now, "meeting.rule_overridden", &subject_of(m.id), Some(actor), json!({"rule": f.rule.code(), "transition": transition_code, "justification": justification})).await?;
+                }
+                let mut out = Vec::new();
+                for f in &warnings {
+                    out.push(self.describe(tx, f, &tz).await?);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    async fn org_zone(&self, tx: &mut dyn Tx, org: i64) -> Result<jiff::tz::TimeZone, AppError> {
+        let tree = OrgTree::load(tx).await?;
+        zone(tree.get(org).map(|o| o.time_zone.as_str()).unwrap_or(crate::time::ORG_ZONE))
+    }
+
+    /// A finding with its message arguments, formatted in the organisation's zone.
+    async fn describe(&self, tx: &mut dyn Tx, f: &Finding, tz: &jiff::tz::TimeZone) -> Result<RuleFinding, AppError> {
+        let fmt_times = |ivs: &[Interval]| {
+            ivs.iter()
+                .map(|iv| {
+                    let a = tz.to_datetime(iv.start());
+                    let b = tz.to_datetime(iv.end());
+                    format!("{} {:02}:{:02}–{:02}:{:02}", a.date(), a.hour(), a.minute(), b.hour(), b.minute())
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut args: Vec<(&'static str, String)> = Vec::new();
+        match &f.detail {
+            Detail::None => {}
+            Detail::Quorum { required, actual } => {
+                args.push(("required", required.to_string()));
+                args.push(("actual", actual.to_string()));
+            }
+            Detail::People(ids) => {
+                let mut names = Vec::new();
+                for id in ids {
+                    names.push(tx.person(id.0).await?.map(|p| p.full_name).unwrap_or_else(|| id.to_string()));
+                }
+                args.push(("people", names.join(", ")));
+            }
+            Detail::Meetings(ids) => args.push(("meetings", ids.iter().map(|m| format!("#{m}")).collect::<Vec<_>>().join(", "))),
+            Detail::Outside(ivs) => args.push(("times", fmt_times(ivs))),
+            Detail::TenderWinner { reference, outside } => {
+                args.push(("contract", reference.clone()));
+                args.push(("times", fmt_times(outside)));
+            }
+            Detail::Inputs(ids) => args.push(("inputs", ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))),
+            Detail::Coverage(cov) => args.push((
+                "coverage",
+                cov.iter().map(|c| format!("#{}: {:.2} %", c.input, c.share * 100.0)).collect::<Vec<_>>().join(", "),
+            )),
+        }
+        Ok(RuleFinding { rule: f.rule.code(), severity: f.severity.code(), args })
+    }
+
+    /// `schedule` (also reschedules a scheduled meeting): every rule runs; a refusal lists all.
+    pub async fn schedule_meeting(&self, actor: &Actor, id: i64, req: ScheduleMeeting) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        tx.lock_bookings().await?;
+        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::may_manage(actor, m.org_id, &tree) {
+            return Err(AppError::Forbidden);
+        }
+        let next = transition(&m, Transition::Schedule)?;
+        let mut errors = Vec::new();
+        let interval = self.meeting_interval(req.start, req.end, "start", "end", &mut errors);
+        if interval.is_some_and(|iv| iv.start() <= now) {
+            errors.push(FieldError::new("start", "in_past", "a meeting cannot be scheduled in the past"));
+        }
+        if tx.room(req.room).await?.is_none() {
+            errors.push(FieldError::new("room", "unknown_room", format!("no room {}", req.room)));
+        }
+        let mut members: Vec<i64> = Vec::new();
+        for (i, p) in req.commission.iter().enumerate() {
+            let field = format!("commission[{i}]");
+            if tx.person(*p).await?.is_none() {
+                errors.push(FieldError::new(field, "unknown_person", format!("no person {p}")));
+                continue;
+            }
+            let roles = tx.roles_of(*p).await?;
+            if !roles.iter().any(|r| r.role == "commission" && tree.is_ancestor(r.org_id, m.org_id)) {
+                errors.push(FieldError::new(field, "not_commission_member", "this person is not a commission member for the organisation"));
+                continue;
+            }
+            if !members.contains(p) {
+                members.push(*p);
+            }
+        }
+        let overrides = self.parse_overrides(actor, m.org_id, &tree, &req.overrides, &mut errors);
+        check(errors)?;
+        let interval = interval.ok_or(AppError::Internal("interval".into()))?;
+        let calendar = working_calendar(&mut *tx, &tree, m.org_id).await?;
+        let local_day = calendar.time_zone().to_datetime(interval.start()).date();
+        let policy = rule_policy(&mut *tx, &tree, m.org_id, local_day).await?;
+        let award = tender_award(&mut *tx, &tree, m.org_id, m.business_id, local_day, policy.tender_lookback_months()).await?;
+        let room = self.recording.room_facts(&mut *tx, req.room).await?;
+        let conflicted: Vec<PersonId> = tx.conflicted_people(m.business_id).await?.into_iter().map(PersonId).collect();
+        let (s, e) = (to_us(interval.start()), to_us(interval.end()));
+        let room_bookings: Vec<MeetingId> = tx.room_bookings(req.room, s, e, m.id).await?.into_iter().map(MeetingId).collect();
+        let mut people = members.clone();
+        people.push(m.host_id);
+        let busy: Vec<PersonId> = tx.busy_people(&people, s, e, m.id).await?.into_iter().map(PersonId).collect();
+        let commission: Vec<PersonId> = req.commission.iter().copied().map(PersonId).collect();
+        let facts = ScheduleFacts {
+            interval,
+            host: PersonId(m.host_id),
+            commission: &commission,
+            room: &room,
+            calendar: &calendar,
+            conflicted: &conflicted,
+            tender_award: award.as_ref(),
+            room_bookings: &room_bookings,
+            busy_people: &busy,
+        };
+        let findings = rules::check_schedule(&facts, &policy);
+        let compliance = actor.has_role_for(Role::Compliance, m.org_id, &tree);
+        let warnings = self.apply_verdict(&mut *tx, actor, &m, "schedule", findings, &overrides, compliance, now).await?;
+        let rescheduled = status_of(&m)? == MeetingStatus::Scheduled;
+        m.status = next.code().into();
+        m.listed = true;
+        m.room_id = Some(req.room);
+        m.start_us = Some(s);
+        m.end_us = Some(e);
+        m.updated_us = to_us(now);
+        tx.update_meeting(&m).await?;
+        tx.set_commission(m.id, &members).await?;
+        let data = json!({
+            "room": req.room,
+            "start": interval.start().to_string(),
+            "end": interval.end().to_string(),
+            "commission": members,
+            "tender_winner": award.as_ref().map(|a| a.reference.clone()),
+            "warnings": warnings.iter().map(|w| w.rule).collect::<Vec<_>>(),
+        });
+        events::record(&mut *tx, now, if rescheduled { "meeting.rescheduled" } else { "meeting.scheduled" }, &subject_of(m.id), Some(actor), data).await?;
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok((view, warnings))
+    }
+
+    /// `reject` a request (official or compliance), with a reason.
+    pub async fn reject_meeting(&self, actor: &Actor, id: i64, reason: &str) -> Result<MeetingView, AppError> {
+        self.close_with_reason(actor, id, reason, Transition::Reject, "meeting.rejected").await
+    }
+
+    /// `cancel` a requested or scheduled meeting (the business, an official or compliance), with a reason.
+    pub async fn cancel_meeting(&self, actor: &Actor, id: i64, reason: &str) -> Result<MeetingView, AppError> {
+        self.close_with_reason(actor, id, reason, Transition::Cancel, "meeting.cancelled").await
+    }
+
+    async fn close_with_reason(&self, actor: &Actor, id: i64, reason: &str, t: Transition, kind: &str) -> Result<MeetingView, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
+        let allowed = Self::may_manage(actor, m.org_id, &tree) || (t == Transition::Cancel && actor.business_id == Some(m.business_id));
+        if !allowed {
+            return Err(AppError::Forbidden);
+        }
+        let next = transition(&m, t)?;
+        let mut errors = Vec::new();
+        let reason = text("reason", reason, true, &mut errors);
+        check(errors)?;
+        m.status = next.code().into();
+        m.reason = Some(reason.clone());
+        m.updated_us = to_us(now);
+        tx.update_meeting(&m).await?;
+        events::record(&mut *tx, now, kind, &subject_of(m.id), Some(actor), json!({"reason": reason})).await?;
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// `check-in`: the signed-in participant (commission member, host, or the business) is here.
+    pub async fn check_in(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (mut m, _tree) = self.load_for_update(&mut *tx, id).await?;
+        let status = status_of(&m)?;
+        if !matches!(status, MeetingStatus::Scheduled | MeetingStatus::InProgress) {
+            return Err(AppError::InvalidTransition { from: status.code(), transition: "check_in" });
+        }
+        if let Some(start) = m.start_us {
+            if to_us(now) < start - 60 * 60 * 1_000_000 {
+                return Err(AppError::invalid("", "check_in_too_early", "check-in opens one hour before the meeting"));
+            }
+        }
+        let commission = tx.commission(m.id).await?;
+        let mut who = None;
+        if let Some(person) = actor.person_id {
+            if let Some(member) = commission.iter().find(|c| c.person_id == person) {
+                if member.checked_in_us.is_none() {
+                    tx.update_commission_member(&CommissionRow { checked_in_us: Some(to_us(now)), ..member.clone() }).await?;
+                    who = Some(json!({"commission_member": person}));
+                } else {
+                    who = Some(Value::Null);
+                }
+            } else if person == m.host_id {
+                if m.host_checked_in_us.is_none() {
+                    m.host_checked_in_us = Some(to_us(now));
+                    who = Some(json!({"host": person}));
+                } else {
+                    who = Some(Value::Null);
+                }
+            }
+        } else if actor.business_id == Some(m.business_id) {
+            if m.business_checked_in_us.is_none() {
+                m.business_checked_in_us = Some(to_us(now));
+                who = Some(json!({"business": m.business_id}));
+            } else {
+                who = Some(Value::Null);
+            }
+        }
+        match who {
+            None => return Err(AppError::Forbidden),
+            Some(Value::Null) => {} // already checked in: idempotent
+            Some(data) => {
+                m.updated_us = to_us(now);
+                tx.update_meeting(&m).await?;
+                events::record(&mut *tx, now, "meeting.checked_in", &subject_of(m.id), Some(actor), data).await?;
+            }
+        }
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// `start`: only with the commission quorum checked in and every input of the room recording.
+    pub async fn start_meeting(&self, actor: &Actor, id: i64, overrides: Vec<OverrideInput>) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::is_host_or_compliance(actor, &m, &tree) {
+            return Err(AppError::Forbidden);
+        }
+        let next = transition(&m, Transition::Start)?;
+        let mut errors = Vec::new();
+        let overrides = self.parse_overrides(actor, m.org_id, &tree, &overrides, &mut errors);
+        check(errors)?;
+        let room_id = m.room_id.ok_or(AppError::Internal("scheduled meeting without room".into()))?;
+        let planned_end = from_us(m.end_us.unwrap_or(to_us(now)));
+        let interval = rules::from_now_until(now, planned_end).map_err(|e| AppError::Internal(e.to_string()))?;
+        let calendar = working_calendar(&mut *tx, &tree, m.org_id).await?;
+        let local_day = calendar.time_zone().to_datetime(now).date();
+        let policy = rule_policy(&mut *tx, &tree, m.org_id, local_day).await?;
+        let award = tender_award(&mut *tx, &tree, m.org_id, m.business_id, local_day, policy.tender_lookback_months()).await?;
+        let room = self.recording.room_facts(&mut *tx, room_id).await?;
+        let present = tx.commission(m.id).await?.iter().filter(|c| c.checked_in_us.is_some() && c.person_id != m.host_id).count();
+        let facts = StartFacts { interval, commission_present: present, room: &room, calendar: &calendar, tender_award: award.as_ref() };
+        let findings = rules::check_start(&facts, &policy);
+        let compliance = actor.has_role_for(Role::Compliance, m.org_id, &tree);
+        let warnings = self.apply_verdict(&mut *tx, actor, &m, "start", findings, &overrides, compliance, now).await?;
+        m.status = next.code().into();
+        m.actual_start_us = Some(to_us(now));
+        m.updated_us = to_us(now);
+        tx.update_meeting(&m).await?;
+        events::record(&mut *tx, now, "meeting.started", &subject_of(m.id), Some(actor), json!({"commission_present": present})).await?;
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok((view, warnings))
+    }
+
+    /// `end`: closes the recorded interval, computes coverage, and opens a violation case for each
+    /// rule the meeting broke after the fact.
+    pub async fn end_meeting(&self, actor: &Actor, id: i64) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::is_host_or_compliance(actor, &m, &tree) {
+            return Err(AppError::Forbidden);
+        }
+        let next = transition(&m, Transition::End)?;
+        let started = from_us(m.actual_start_us.unwrap_or(to_us(now)));
+        let actual = rules::from_now_until(started, now).map_err(|e| AppError::Internal(e.to_string()))?;
+        let actual = Interval::new(actual.start(), now.max(started + SignedDuration::from_secs(1))).unwrap_or(actual);
+        let room_id = m.room_id.ok_or(AppError::Internal("meeting without room".into()))?;
+        let calendar = working_calendar(&mut *tx, &tree, m.org_id).await?;
+        let local_day = calendar.time_zone().to_datetime(started).date();
+        let policy = rule_policy(&mut *tx, &tree, m.org_id, local_day).await?;
+        let award = tender_award(&mut *tx, &tree, m.org_id, m.business_id, local_day, policy.tender_lookback_months()).await?;
+        let coverage = self.recording.coverage(&mut *tx, room_id, actual).await?;
+        let facts = EndFacts { actual, calendar: &calendar, tender_award: award.as_ref(), coverage: &coverage };
+        let findings = rules::check_end(&facts, &policy);
+        let tz = calendar.time_zone().clone();
+        m.status = next.code().into();
+        m.actual_end_us = Some(to_us(now));
+        m.updated_us = to_us(now);
+        tx.update_meeting(&m).await?;
+        let coverage_json: Vec<Value> = coverage.iter().map(|c| json!({"input": c.input.0, "share": c.share, "gaps": c.gaps.len()})).collect();
+        events::record(&mut *tx, now, "meeting.ended", &subject_of(m.id), Some(actor), json!({"actual_start": actual.start().to_string(), "actual_end": now.to_string(), "coverage": coverage_json})).await?;
+        let mut described = Vec::new();
+        for f in findings.iter().filter(|f| f.severity == Severity::Violation) {
+            let d = self.describe(&mut *tx, f, &tz).await?;
+            let details = crate::events::canonical_json(&Value::Object(d.args.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect()));
+            let vid = tx.insert_violation(&ViolationRow { id: 0, org_id: m.org_id, meeting_id: Some(m.id), rule: f.rule.code().into(), details: details.clone(), status: "open".into(), opened_us: to_us(now) }).await?;
+            events::record(&mut *tx, now, "violation.opened", &format!("violation:{vid}"), None, json!({"meeting": m.id, "rule": f.rule.code(), "details": d.args.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>()})).await?;
+            described.push(d);
+        }
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok((view, described))
+    }
+
+    /// `no_show`: the business did not come; only once the planned start has passed.
+    pub async fn no_show(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::is_host_or_compliance(actor, &m, &tree) {
+            return Err(AppError::Forbidden);
+        }
+        let next = transition(&m, Transition::NoShow)?;
+        if m.start_us.is_some_and(|s| to_us(now) < s) {
+            return Err(AppError::invalid("", "too_early", "a no-show can be recorded only after the planned start"));
+        }
+        m.status = next.code().into();
+        m.updated_us = to_us(now);
+        tx.update_meeting(&m).await?;
+        events::record(&mut *tx, now, "meeting.no_show", &subject_of(m.id), Some(actor), json!({})).await?;
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Writes the protocol (summary and outcome) of a completed meeting, before anyone signs it.
+    pub async fn write_protocol(&self, actor: &Actor, id: i64, summary: &str, outcome: &str) -> Result<MeetingView, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::is_host_or_compliance(actor, &m, &tree) {
+            return Err(AppError::Forbidden);
+        }
+        let status = status_of(&m)?;
+        if status != MeetingStatus::Completed {
+            return Err(AppError::InvalidTransition { from: status.code(), transition: "protocol" });
+        }
+        if tx.commission(m.id).await?.iter().any(|c| c.signed_us.is_some()) {
+            return Err(AppError::invalid("", "protocol_signed", "the protocol has been signed and can no longer be changed"));
+        }
+        let mut errors = Vec::new();
+        let summary = text("summary", summary, true, &mut errors);
+        let outcome = text("outcome", outcome, true, &mut errors);
+        check(errors)?;
+        m.protocol_summary = Some(summary.clone());
+        m.protocol_outcome = Some(outcome.clone());
+        m.updated_us = to_us(now);
+        tx.update_meeting(&m).await?;
+        events::record(&mut *tx, now, "meeting.protocol_written", &subject_of(m.id), Some(actor), json!({"summary": summary, "outcome": outcome})).await?;
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A commission member who was present signs the protocol.
+    pub async fn sign_protocol(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (m, _tree) = self.load_for_update(&mut *tx, id).await?;
+        let person = actor.person_id.ok_or(AppError::Forbidden)?;
+        let commission = tx.commission(m.id).await?;
+        let member = commission.iter().find(|c| c.person_id == person).ok_or(AppError::Forbidden)?;
+        let status = status_of(&m)?;
+        if status != MeetingStatus::Completed {
+            return Err(AppError::InvalidTransition { from: status.code(), transition: "sign_protocol" });
+        }
+        if m.protocol_summary.is_none() {
+            return Err(AppError::invalid("", "protocol_missing", "the protocol has not been written yet"));
+        }
+        if member.checked_in_us.is_none() {
+            return Err(AppError::invalid("", "not_present", "only commission members who were present sign the protocol"));
+        }
+        if member.signed_us.is_none() {
+            tx.update_commission_member(&CommissionRow { signed_us: Some(to_us(now)), ..member.clone() }).await?;
+            events::record(&mut *tx, now, "meeting.protocol_signed", &subject_of(m.id), Some(actor), json!({"commission_member": person})).await?;
+        }
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// `publish`: the complete record goes to the public register, once every present commission
+    /// member has signed the protocol.
+    pub async fn publish_meeting(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::may_manage(actor, m.org_id, &tree) {
+            return Err(AppError::Forbidden);
+        }
+        let next = transition(&m, Transition::Publish)?;
+        if m.protocol_summary.is_none() {
+            return Err(AppError::invalid("", "protocol_missing", "the protocol has not been written yet"));
+        }
+        let unsigned = tx.commission(m.id).await?.iter().filter(|c| c.checked_in_us.is_some() && c.signed_us.is_none()).count();
+        if unsigned > 0 {
+            return Err(AppError::invalid("", "protocol_not_signed", format!("{unsigned} commission member(s) present have not signed the protocol")));
+        }
+        m.status = next.code().into();
+        m.updated_us = to_us(now);
+        tx.update_meeting(&m).await?;
+        events::record(&mut *tx, now, "meeting.published", &subject_of(m.id), Some(actor), json!({})).await?;
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// The business confirms the record of a meeting that took place.
+    pub async fn confirm_meeting(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let (mut m, _tree) = self.load_for_update(&mut *tx, id).await?;
+        if actor.business_id != Some(m.business_id) {
+            return Err(AppError::Forbidden);
+        }
+        let status = status_of(&m)?;
+        if !matches!(status, MeetingStatus::Completed | MeetingStatus::Published) {
+            return Err(AppError::InvalidTransition { from: status.code(), transition: "confirm" });
+        }
+        if m.business_confirmed_us.is_none() {
+            m.business_confirmed_us = Some(to_us(now));
+            m.updated_us = to_us(now);
+            tx.update_meeting(&m).await?;
+            events::record(&mut *tx, now, "meeting.confirmed_by_business", &subject_of(m.id), Some(actor), json!({})).await?;
+        }
+        let view = self.meeting_view(&mut *tx, m.id, true).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// A meeting as `viewer` may see it: listed meetings are public (without private data);
+    /// others only for participants and the organisation's officials, compliance and auditors.
+    pub async fn get_meeting(&self, viewer: Option<&Actor>, id: i64) -> Result<MeetingView, AppError> {
+        let mut tx = self.store.read().await?;
+        let (m, tree) = self.load_for_update(&mut *tx, id).await?;
+        let commission = tx.commission(m.id).await?;
+        let insider = viewer.is_some_and(|a| {
+            a.person_id == Some(m.host_id)
+                || a.business_id == Some(m.business_id)
+                || a.person_id.is_some_and(|p| commission.iter().any(|c| c.person_id == p))
+                || Self::may_manage(a, m.org_id, &tree)
+                || a.has_role_for(Role::Auditor, m.org_id, &tree)
+        });
+        if !insider && !m.listed {
+            return Err(AppError::NotFound("meeting"));
+        }
+        self.meeting_view(&mut *tx, id, insider).await
+    }
+
+    pub(crate) async fn meeting_view(&self, tx: &mut dyn Tx, id: i64, full: bool) -> Result<MeetingView, AppError> {
+        let m = tx.meeting(id).await?.ok_or(AppError::NotFound("meeting"))?;
+        let tree = OrgTree::load(tx).await?;
+        let org = tree.get(m.org_id).ok_or(AppError::NotFound("organisation"))?;
+        let host = tx.person(m.host_id).await?.ok_or(AppError::NotFound("person"))?;
+        let business = tx.business(m.business_id).await?.ok_or(AppError::NotFound("business"))?;
+        let room = match m.room_id {
+            Some(r) => tx.room(r).await?.map(|r| RoomRef { id: r.id, code: r.code, name: r.name, building: r.building, floor: r.floor }),
+            None => None,
+        };
+        let mut commission = Vec::new();
+        for c in tx.commission(m.id).await? {
+            if let Some(p) = tx.person(c.person_id).await? {
+                commission.push(CommissionMemberView { person: person_ref(&p), checked_in: c.checked_in_us.map(from_us), signed: c.signed_us.map(from_us) });
+            }
+        }
+        let (representatives, overrides) = if full {
+            let reps = tx.representatives(m.id).await?.into_iter().map(|r| RepresentativeView { full_name: r.full_name, role: r.role, iin: r.iin, phone: r.phone }).collect();
+            let accounts = tx.accounts().await?;
+            let ovs = tx
+                .overrides(m.id)
+                .await?
+                .into_iter()
+                .map(|o| OverrideView {
+                    rule: o.rule,
+                    justification: o.justification,
+                    by: accounts.iter().find(|a| a.id == o.account_id).map(|a| a.login.clone()).unwrap_or_default(),
+                    at: from_us(o.at_us),
+                })
+                .collect();
+            (reps, ovs)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let events = tx.events_of(&subject_of(m.id)).await?.into_iter().map(|e| EventRef { seq: e.seq, kind: e.kind, at: from_us(e.at_us) }).collect();
+        Ok(MeetingView {
+            id: m.id,
+            status: m.status.clone(),
+            subject: m.subject.clone(),
+            kind: m.kind.clone(),
+            organisation: org_ref(org),
+            host: person_ref(&host),
+            business: BusinessRef { id: business.id, bin: business.bin, name: business.name },
+            room,
+            wished_from: from_us(m.wished_from_us),
+            wished_to: from_us(m.wished_to_us),
+            start: m.start_us.map(from_us),
+            end: m.end_us.map(from_us),
+            actual_start: m.actual_start_us.map(from_us),
+            actual_end: m.actual_end_us.map(from_us),
+            commission,
+            host_checked_in: m.host_checked_in_us.map(from_us),
+            business_checked_in: m.business_checked_in_us.map(from_us),
+            representatives,
+            reason: if full || m.status == "cancelled" { m.reason.clone() } else { None },
+            protocol_summary: m.protocol_summary.clone(),
+            protocol_outcome: m.protocol_outcome.clone(),
+            business_confirmed: m.business_confirmed_us.map(from_us),
+            overrides,
+            events,
+            time_zone: org.time_zone.clone(),
+        })
+    }
+
+    /// The public register: meetings from `scheduled` on, newest first, filtered and keyset-paged.
+    pub async fn register(&self, q: RegisterQuery) -> Result<RegisterPage, AppError> {
+        let mut errors = Vec::new();
+        let limit = q.limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            errors.push(FieldError::new("limit", "out_of_range", "limit must be between 1 and 200"));
+        }
+        let bin = match q.business_bin.as_deref() {
+            Some(b) => match Bin::parse(b) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    errors.push(FieldError::new("business_bin", "invalid_bin", format!("BIN {b}: {e}")));
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(s) = &q.status {
+            if MeetingStatus::parse(s).is_none() {
+                errors.push(FieldError::new("status", "invalid_status", format!("unknown status {s}")));
+            }
+        }
+        if let (Some(a), Some(b)) = (q.from, q.to) {
+            if b <= a {
+                errors.push(FieldError::new("to", "end_before_start", "to must be after from"));
+            }
+        }
+        let before = match &q.cursor {
+            Some(c) => match decode_cursor(c) {
+                Some(v) => Some(v),
+                None => {
+                    errors.push(FieldError::new("cursor", "invalid_cursor", "the cursor is not one this server issued"));
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut tx = self.store.read().await?;
+        let tree = OrgTree::load(&mut *tx).await?;
+        let org_ids = match &q.organisation {
+            Some(code) => match tree.by_code(code).or_else(|| code.parse::<i64>().ok().and_then(|id| tree.get(id))) {
+                Some(o) => Some(tree.subtree(o.id)),
+                None => {
+                    errors.push(FieldError::new("organisation", "unknown_organisation", format!("no organisation {code}")));
+                    None
+                }
+            },
+            None => None,
+        };
+        check(errors)?;
+        let business_id = match bin {
+            Some(b) => match tx.business_by_bin(b.as_str()).await? {
+                Some(found) => Some(found.id),
+                None => return Ok(RegisterPage { items: Vec::new(), next: None }),
+            },
+            None => None,
+        };
+        let filter = RegisterFilter { org_ids, business_id, from_us: q.from.map(to_us), to_us: q.to.map(to_us), status: q.status.clone(), before, limit: limit + 1 };
+        let mut rows = tx.register(&filter).await?;
+        let next = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| encode_cursor(r.start_us.unwrap_or(0), r.id))
+        } else {
+            None
+        };
+        let items = rows.into_iter().map(|r| register_item(r, &tree)).collect();
+        Ok(RegisterPage { items, next })
+    }
+
+    /// Meetings the actor works on: an official's organisation, a commission member's assignments,
+    /// a business's own meetings, a compliance officer's or auditor's subtree.
+    pub async fn my_meetings(&self, actor: &Actor, status: Option<String>) -> Result<Vec<RegisterItem>, AppError> {
+        let mut tx = self.store.read().await?;
+        let tree = OrgTree::load(&mut *tx).await?;
+        let mut filter = WorkFilter { status, limit: 200, ..Default::default() };
+        if let Some(b) = actor.business_id {
+            filter.business_id = Some(b);
+        } else {
+            let mut orgs = actor.orgs_with(Role::Official, &tree);
+            orgs.extend(actor.orgs_with(Role::Compliance, &tree));
+            orgs.extend(actor.orgs_with(Role::Auditor, &tree));
+            if orgs.is_empty() {
+                match actor.person_id {
+                    Some(p) if actor.has_role(Role::Commission) => filter.commission_member = Some(p),
+                    _ => return Ok(Vec::new()),
+                }
+            } else {
+                orgs.sort_unstable();
+                orgs.dedup();
+                filter.org_ids = Some(orgs);
+            }
+        }
+        let rows = tx.meetings_for(&filter).await?;
+        Ok(rows.into_iter().map(|r| register_item(r, &tree)).collect())
+    }
+}
+
+fn register_item(r: glassroom_store::RegisterRow, tree: &OrgTree) -> RegisterItem {
+    let organisation = tree.get(r.org_id).map(org_ref).unwrap_or(OrgRef {
+        id: r.org_id,
+        code: r.org_code.clone(),
+        kind: String::new(),
+        name_ru: r.org_name_ru.clone(),
+        name_kk: r.org_name_kk.clone(),
+        name_en: r.org_name_en.clone(),
+        parent_id: None,
+    });
+    RegisterItem {
+        id: r.id,
+        status: r.status,
+        subject: r.subject,
+        kind: r.kind,
+        start: r.start_us.map(from_us),
+        end: r.end_us.map(from_us),
+        organisation,
+        host_name: r.host_name,
+        host_position_ru: r.host_position_ru,
+        business_bin: r.business_bin,
+        business_name: r.business_name,
+        room_name: r.room_name,
+        outcome: r.protocol_outcome,
+    }
+}
+
+pub fn org_ref(o: &glassroom_store::OrgRow) -> OrgRef {
+    OrgRef { id: o.id, code: o.code.clone(), kind: o.kind.clone(), name_ru: o.name_ru.clone(), name_kk: o.name_kk.clone(), name_en: o.name_en.clone(), parent_id: o.parent_id }
+}
+
+pub fn person_ref(p: &glassroom_store::PersonRow) -> PersonRef {
+    PersonRef { id: p.id, code: p.code.clone(), full_name: p.full_name.clone(), position_ru: p.position_ru.clone(), position_kk: p.position_kk.clone(), position_en: p.position_en.clone() }
+}
+
+fn encode_cursor(start_us: i64, id: i64) -> String {
+    format!("{start_us}.{id}")
+}
+
+fn decode_cursor(c: &str) -> Option<(i64, i64)> {
+    let (a, b) = c.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}

@@ -1,0 +1,61 @@
+//! The input-status port: what the rules know about a room's cameras and microphones. The recorder
+//! will implement it from live streams and sealed segments; until then [`AdminSetStatus`] answers
+//! from the states an administrator sets (and their history).
+
+use async_trait::async_trait;
+
+use glassroom_domain::rules::{InputCoverage, RoomFacts};
+use glassroom_domain::{InputId, Interval};
+use glassroom_store::Tx;
+
+use crate::time::{from_us, to_us};
+use crate::AppError;
+
+#[async_trait]
+pub trait RecordingPort: Send + Sync + 'static {
+    /// The room's designation and each input's current state.
+    async fn room_facts(&self, tx: &mut dyn Tx, room_id: i64) -> Result<RoomFacts, AppError>;
+    /// Per input, the share of `interval` covered by recording, and the gaps.
+    async fn coverage(&self, tx: &mut dyn Tx, room_id: i64, interval: Interval) -> Result<Vec<InputCoverage>, AppError>;
+}
+
+/// Input states as set by administrators (`PUT /api/v1/inputs/{id}/state`), with their history.
+pub struct AdminSetStatus;
+
+#[async_trait]
+impl RecordingPort for AdminSetStatus {
+    async fn room_facts(&self, tx: &mut dyn Tx, room_id: i64) -> Result<RoomFacts, AppError> {
+        crate::context::room_facts(tx, room_id).await
+    }
+
+    async fn coverage(&self, tx: &mut dyn Tx, room_id: i64, interval: Interval) -> Result<Vec<InputCoverage>, AppError> {
+        let mut out = Vec::new();
+        for input in tx.inputs_of(room_id).await? {
+            let log = tx.input_state_log(input.id, to_us(interval.end())).await?;
+            // Turn the state history into the intervals during which the input was recording.
+            let mut recording = Vec::new();
+            let mut since: Option<i64> = None;
+            for entry in &log {
+                match (entry.state == "recording", since) {
+                    (true, None) => since = Some(entry.at_us),
+                    (false, Some(s)) => {
+                        if let Ok(iv) = Interval::new(from_us(s), from_us(entry.at_us)) {
+                            recording.push(iv);
+                        }
+                        since = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = since {
+                if let Ok(iv) = Interval::new(from_us(s), interval.end()) {
+                    recording.push(iv);
+                }
+            }
+            let covered = interval.covered_by(&recording);
+            let share = covered.as_secs_f64() / interval.duration().as_secs_f64();
+            out.push(InputCoverage { input: InputId(input.id), share, gaps: interval.subtract_all(&recording) });
+        }
+        Ok(out)
+    }
+}
