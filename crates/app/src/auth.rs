@@ -110,3 +110,16 @@ impl App {
         Ok(token)
     }
 }
+
+impl App {
+    /// The actor behind a login, for trusted callers (the CLI, the demo seeder, tests).
+    pub async fn actor_by_login(&self, login: &str) -> Result<Actor, AppError> {
+        let mut tx = self.store.read().await?;
+        let account = tx.account_by_login(login).await?.ok_or(AppError::NotFound("account"))?;
+        let roles = match account.person_id {
+            Some(p) => tx.roles_of(p).await?.into_iter().filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id))).collect(),
+            None => Vec::new(),
+        };
+        Ok(Actor { account_id: account.id, login: account.login, person_id: account.person_id, business_id: account.business_id, roles })
+    }
+}

@@ -1,9 +1,11 @@
 //! Use cases: each command opens one store transaction, asks the domain for a decision, writes the
 //! change and its event together, and commits. Nothing here knows HTTP or the command line.
 
+pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod context;
+pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod events;
@@ -17,6 +19,8 @@ use std::sync::Arc;
 use glassroom_store::Store;
 
 pub use auth::{Actor, Role};
+/// Storage records some reads return as they are (directory listings).
+pub use glassroom_store as store;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, FieldError, RuleFinding};
 

@@ -213,7 +213,6 @@ impl App {
             })
             .await?;
         }
-        // Private data of representatives (IIN, phone) stays out of the event.
         let data = json!({
             "organisation": req.organisation,
             "host": req.host,
@@ -222,7 +221,8 @@ impl App {
             "kind": kind.code(),
             "wished_from": req.wished_from.to_string(),
             "wished_to": req.wished_to.to_string(),
-            "representatives": req.representatives.iter().map(|r| json!({"full_name": r.full_name.trim(), "role": r.role})).collect::<Vec<_>>(),
+            // Representatives are private persons: only their number enters the public record.
+            "representatives": req.representatives.len(),
         });
         events::record(&mut *tx, now, "meeting.requested", &subject_of(id), Some(actor), data).await?;
         let view = self.meeting_view(&mut *tx, id, true).await?;

@@ -1,1 +1,63 @@
-pub fn x(){}
+//! The HTTP adapter: extracts, calls one use case, renders. JSON API under `/api/v1/` (OpenAPI at
+//! `/api/v1/openapi.json`), `application/problem+json` errors, `/healthz`, `/metrics`.
+
+mod dto;
+mod extract;
+mod handlers;
+mod metrics;
+mod problem;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post, put};
+use axum::Router;
+
+use glassroom_app::App;
+
+pub use problem::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// The whole HTTP surface.
+pub fn router(app: App) -> Router {
+    let state = AppState { app, metrics: Arc::new(metrics::Metrics::default()) };
+    let api = Router::new()
+        .route("/openapi.json", get(handlers::openapi))
+        .route("/meetings", get(handlers::register).post(handlers::request_meeting))
+        .route("/meetings/{id}", get(handlers::get_meeting))
+        .route("/meetings/{id}/events", get(handlers::meeting_events))
+        .route("/meetings/{id}/schedule", post(handlers::schedule))
+        .route("/meetings/{id}/reject", post(handlers::reject))
+        .route("/meetings/{id}/cancel", post(handlers::cancel))
+        .route("/meetings/{id}/check-in", post(handlers::check_in))
+        .route("/meetings/{id}/start", post(handlers::start))
+        .route("/meetings/{id}/end", post(handlers::end))
+        .route("/meetings/{id}/no-show", post(handlers::no_show))
+        .route("/meetings/{id}/protocol", put(handlers::write_protocol))
+        .route("/meetings/{id}/protocol/sign", post(handlers::sign_protocol))
+        .route("/meetings/{id}/publish", post(handlers::publish))
+        .route("/meetings/{id}/confirm", post(handlers::confirm))
+        .route("/me", get(handlers::me))
+        .route("/me/meetings", get(handlers::my_meetings))
+        .route("/organisations", get(handlers::organisations))
+        .route("/businesses/{bin}", get(handlers::business))
+        .route("/rules", get(handlers::rules))
+        .route("/directory", post(handlers::import_directory))
+        .route("/directory/people", get(handlers::people))
+        .route("/directory/rooms", get(handlers::rooms))
+        .route("/inputs/{id}/state", put(handlers::set_input_state))
+        .route("/violations", get(handlers::violations))
+        .fallback(handlers::not_found);
+    Router::new()
+        .route("/healthz", get(handlers::healthz))
+        .route("/metrics", get(metrics::render))
+        .nest("/api/v1", api)
+        .fallback(handlers::not_found)
+        .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .with_state(state)
+}

@@ -1,0 +1,39 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Data directory for the demo (created if missing; seeded once).
+    #[arg(long, default_value = "glassroom-demo")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    // The demo is always the embedded setup: SQLite and local disk under --data.
+    let data = super::DataArgs { data: args.data.clone(), database_url: None };
+    let store = super::open_store(&data).await?;
+    let app = super::app(store.clone());
+    let created = glassroom_app::demo::seed(store, app.clock.now()).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+    let dir = args.data.display().to_string();
+    super::serve(app, args.listen, move |addr| {
+        println!("Glassroom demo akimat — http://{addr}/");
+        println!("  public register: http://{addr}/api/v1/meetings");
+        println!("  API description: http://{addr}/api/v1/openapi.json");
+        if created > 0 {
+            println!("  seeded {created} meetings in every state under {dir}");
+        } else {
+            println!("  using the demo already under {dir}");
+        }
+        println!();
+        println!("Demo accounts (get a bearer token with `glassroom account token LOGIN --data {dir}`):");
+        for (login, what) in glassroom_app::demo::DEMO_ACCOUNTS {
+            println!("  {login:<12} {what}");
+        }
+        println!();
+        println!("Example: curl -H \"Authorization: Bearer $(glassroom account token kassymov --data {dir})\" http://{addr}/api/v1/me/meetings");
+    })
+    .await
+}

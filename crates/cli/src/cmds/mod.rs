@@ -1,0 +1,79 @@
+pub mod account;
+pub mod demo;
+pub mod import;
+pub mod serve;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use glassroom_app::{App, SystemClock};
+use glassroom_store::Store;
+
+/// Where the data lives: `--data` (SQLite file and, later, blobs) and an optional `DATABASE_URL`.
+#[derive(clap::Args, Clone)]
+pub struct DataArgs {
+    /// Data directory (SQLite database, recordings, log tiles).
+    #[arg(long, env = "GLASSROOM_DATA", default_value = "glassroom-data")]
+    pub data: PathBuf,
+    /// PostgreSQL URL for scale-out; without it, SQLite under --data.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+/// The optional `--config FILE` (TOML): the same settings as the flags.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub listen: Option<SocketAddr>,
+    pub data: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
+    }
+}
+
+pub async fn open_store(data: &DataArgs) -> anyhow::Result<Arc<dyn Store>> {
+    glassroom_app::time::check_zone_database().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let path = data.data.join("glassroom.db");
+    let store = glassroom_store::open(data.database_url.as_deref(), &path).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(store)
+}
+
+pub fn app(store: Arc<dyn Store>) -> App {
+    App::new(store, Arc::new(SystemClock))
+}
+
+/// Serves the API until Ctrl-C or SIGTERM.
+pub async fn serve(app: App, listen: SocketAddr, on_ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+    let store = app.store.clone();
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    on_ready(addr);
+    axum::serve(listener, glassroom_web::router(app)).with_graceful_shutdown(shutdown()).await.context("server failed")?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

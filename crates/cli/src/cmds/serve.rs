@@ -1,0 +1,41 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::{ConfigFile, DataArgs};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Address to listen on.
+    #[arg(long, env = "GLASSROOM_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// TOML file with `listen`, `data`, `database_url` (flags and environment win).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let file = match &args.config {
+        Some(p) => ConfigFile::load(p)?,
+        None => ConfigFile::default(),
+    };
+    let mut data = args.data.clone();
+    if data.database_url.is_none() {
+        data.database_url = file.database_url;
+    }
+    if let (Some(d), false) = (file.data, std::env::args().any(|a| a == "--data" || a.starts_with("--data=")) || std::env::var_os("GLASSROOM_DATA").is_some()) {
+        data.data = d;
+    }
+    let listen = args.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let store = super::open_store(&data).await?;
+    let app = super::app(store);
+    app.ensure_shipped_data().await.map_err(|e| anyhow::anyhow!("{e}")).context("loading the shipped calendars")?;
+    super::serve(app, listen, |addr| {
+        tracing::info!(%addr, backend = if data.database_url.is_some() { "postgres" } else { "sqlite" }, "serving");
+        println!("Glassroom is serving on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
+    })
+    .await
+}

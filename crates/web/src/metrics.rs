@@ -1,0 +1,60 @@
+//! Prometheus metrics in the text exposition format.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+const BUCKETS_MS: [f64; 8] = [1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 500.0];
+
+#[derive(Default)]
+pub struct Metrics {
+    by_class: [AtomicU64; 5],
+    latency_buckets: [AtomicU64; 8],
+    latency_count: AtomicU64,
+    latency_sum_us: AtomicU64,
+}
+
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let res = next.run(req).await;
+    let m = &state.metrics;
+    let class = (res.status().as_u16() / 100).clamp(1, 5) as usize - 1;
+    m.by_class[class].fetch_add(1, Ordering::Relaxed);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    for (i, b) in BUCKETS_MS.iter().enumerate() {
+        if ms <= *b {
+            m.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    m.latency_count.fetch_add(1, Ordering::Relaxed);
+    m.latency_sum_us.fetch_add((ms * 1000.0) as u64, Ordering::Relaxed);
+    res
+}
+
+pub async fn render(State(state): State<AppState>) -> Response {
+    let m = &state.metrics;
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP glassroom_http_requests_total HTTP requests by status class.\n# TYPE glassroom_http_requests_total counter");
+    for (i, c) in m.by_class.iter().enumerate() {
+        let _ = writeln!(out, "glassroom_http_requests_total{{class=\"{}xx\"}} {}", i + 1, c.load(Ordering::Relaxed));
+    }
+    let _ = writeln!(out, "# HELP glassroom_http_request_duration_seconds Time to answer an HTTP request.\n# TYPE glassroom_http_request_duration_seconds histogram");
+    for (i, b) in BUCKETS_MS.iter().enumerate() {
+        let _ = writeln!(out, "glassroom_http_request_duration_seconds_bucket{{le=\"{}\"}} {}", b / 1000.0, m.latency_buckets[i].load(Ordering::Relaxed));
+    }
+    let count = m.latency_count.load(Ordering::Relaxed);
+    let _ = writeln!(out, "glassroom_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+    let _ = writeln!(out, "glassroom_http_request_duration_seconds_sum {}", m.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+    let _ = writeln!(out, "glassroom_http_request_duration_seconds_count {count}");
+    let _ = writeln!(out, "# HELP glassroom_storage_up Whether the store answers.\n# TYPE glassroom_storage_up gauge");
+    let up = state.app.store.ping().await.is_ok();
+    let _ = writeln!(out, "glassroom_storage_up{{backend=\"{}\"}} {}", state.app.store.backend(), u8::from(up));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+}
