@@ -1,0 +1,430 @@
+//! The stories a user would check, over HTTP against the real server, on every back end.
+
+use glassroom_testkit::{almaty, backends, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const MONDAY_MORNING: &str = "2026-03-16T09:00";
+
+fn rules_of(body: &Value) -> Vec<String> {
+    body["violations"].as_array().map(|v| v.iter().map(|x| x["rule"].as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default()
+}
+
+fn severity_of(body: &Value, rule: &str) -> String {
+    body["violations"].as_array().and_then(|v| v.iter().find(|x| x["rule"] == rule)).map(|x| x["severity"].as_str().unwrap_or_default().to_owned()).unwrap_or_default()
+}
+
+async fn each_backend<F, Fut>(f: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: std::future::Future<Output = TestApp>,
+{
+    for backend in backends().await {
+        eprintln!("--- backend {backend:?}");
+        let app = TestApp::spawn(backend, almaty(MONDAY_MORNING)).await;
+        let app = f(app).await;
+        app.stop().await;
+    }
+}
+
+/// A request for `business_login`'s business with `host` of `org`, made by the business itself.
+async fn request(app: &TestApp, business_login: &str, bin: &str, org: &str, host: &str, day: &str) -> i64 {
+    let token = app.token(business_login).await;
+    let body = json!({
+        "organisation": app.id("org", org).await,
+        "host": app.id("person", host).await,
+        "business_bin": bin,
+        "representatives": [{"full_name": "Иванов Иван Иванович", "role": "директор", "iin": "000740001307", "phone": "+7 701 000 00 00"}],
+        "subject": "Согласование документации",
+        "kind": "consultation",
+        "wished_from": format!("{day}T09:00:00+05:00"),
+        "wished_to": format!("{day}T17:00:00+05:00"),
+    });
+    let r = app.post("/api/v1/meetings", Some(&token), &body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["status"], "requested");
+    r.body["id"].as_i64().expect("id")
+}
+
+async fn schedule_body(app: &TestApp, room: &str, start: &str, end: &str, commission: &[&str]) -> Value {
+    let mut members = Vec::new();
+    for c in commission {
+        members.push(app.id("person", c).await);
+    }
+    json!({"room": app.id("room", room).await, "start": start, "end": end, "commission": members})
+}
+
+async fn set_room(app: &TestApp, admin: &str, room: &str, state: &str) {
+    let rooms = app.get("/api/v1/directory/rooms", Some(admin)).await;
+    let room = rooms.body.as_array().expect("rooms").iter().find(|r| r["code"] == room).expect("room").clone();
+    for input in room["inputs"].as_array().expect("inputs") {
+        let r = app.put(&format!("/api/v1/inputs/{}/state", input["id"]), Some(admin), &json!({"state": state})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn a_meeting_goes_through_its_whole_lifecycle() {
+    each_backend(|app| async move {
+        let id = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let official = app.token("akhmetov").await;
+        let body = schedule_body(&app, "akimat-101", "2026-03-20T10:00:00+05:00", "2026-03-20T11:00:00+05:00", &["omarova", "bekov"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["status"], "scheduled");
+        assert_eq!(r.body["start"], "2026-03-20T10:00:00+05:00");
+
+        // Listed publicly from `scheduled` on, without private data.
+        let public = app.get(&format!("/api/v1/meetings/{id}"), None).await;
+        assert_eq!(public.status, StatusCode::OK);
+        assert!(public.body.get("representatives").is_none(), "{}", public.body);
+        assert!(!public.body.to_string().contains("000740001307"));
+        assert!(!public.body.to_string().contains("+7 701"));
+
+        // Start is refused until the quorum is here and every input records.
+        app.clock.set(almaty("2026-03-20T09:55"));
+        let r = app.post(&format!("/api/v1/meetings/{id}/start"), Some(&official), &json!({})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(rules_of(&r.body), ["quorum_not_present", "recording_not_active"]);
+
+        for who in ["omarova", "bekov", "akhmetov", "nurservice"] {
+            let t = app.token(who).await;
+            let r = app.post(&format!("/api/v1/meetings/{id}/check-in"), Some(&t), &json!({})).await;
+            assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.body);
+        }
+        let admin = app.token("admin").await;
+        set_room(&app, &admin, "akimat-101", "recording").await;
+        app.clock.set(almaty("2026-03-20T10:00"));
+        let r = app.call(reqwest::Method::POST, &format!("/api/v1/meetings/{id}/start"), Some(&official), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["status"], "in_progress");
+
+        app.clock.set(almaty("2026-03-20T10:50"));
+        let r = app.post(&format!("/api/v1/meetings/{id}/end"), Some(&official), &json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["status"], "completed");
+        assert!(r.body.get("findings").is_none(), "a clean meeting opens no case: {}", r.body);
+
+        // Publishing needs the protocol, signed by those present.
+        let r = app.post(&format!("/api/v1/meetings/{id}/publish"), Some(&official), &json!({})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.body["errors"][0]["code"], "protocol_missing");
+        let r = app.put(&format!("/api/v1/meetings/{id}/protocol"), Some(&official), &json!({"summary": "Разъяснены требования", "outcome": "Документы приняты"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = app.post(&format!("/api/v1/meetings/{id}/publish"), Some(&official), &json!({})).await;
+        assert_eq!(r.body["errors"][0]["code"], "protocol_not_signed", "{}", r.body);
+        for who in ["omarova", "bekov"] {
+            let t = app.token(who).await;
+            let r = app.post(&format!("/api/v1/meetings/{id}/protocol/sign"), Some(&t), &json!({})).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        }
+        let r = app.post(&format!("/api/v1/meetings/{id}/publish"), Some(&official), &json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["status"], "published");
+        let business = app.token("nurservice").await;
+        let r = app.post(&format!("/api/v1/meetings/{id}/confirm"), Some(&business), &json!({})).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body["business_confirmed"].is_string());
+
+        // The public register shows it with outcome; filters work.
+        let reg = app.get("/api/v1/meetings?organisation=astana-akimat&business_bin=070840003411&from=2026-03-20T00:00:00%2B05:00&to=2026-03-21T00:00:00%2B05:00", None).await;
+        assert_eq!(reg.status, StatusCode::OK, "{}", reg.body);
+        let items = reg.body["items"].as_array().expect("items");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["id"], id);
+        assert_eq!(items[0]["status"], "published");
+        assert_eq!(items[0]["outcome"], "Документы приняты");
+        assert_eq!(items[0]["business_name"], "ТОО «Нур-Сервис Астана»");
+        let none = app.get("/api/v1/meetings?business_bin=101240005675", None).await;
+        assert_eq!(none.body["items"].as_array().map(Vec::len), Some(0));
+
+        // Every step is an event.
+        let events = app.get(&format!("/api/v1/meetings/{id}/events"), None).await;
+        let kinds: Vec<&str> = events.body.as_array().expect("events").iter().map(|e| e["kind"].as_str().unwrap_or_default()).collect();
+        for k in ["meeting.requested", "meeting.scheduled", "meeting.checked_in", "meeting.started", "meeting.ended", "meeting.protocol_written", "meeting.protocol_signed", "meeting.published", "meeting.confirmed_by_business"] {
+            assert!(kinds.contains(&k), "missing {k} in {kinds:?}");
+        }
+        assert!(!events.body.to_string().contains("000740001307"), "no private IIN in events");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tender_winner_after_hours_is_refused_absolutely_and_a_non_winner_can_be_overridden() {
+    each_backend(|app| async move {
+        let compliance = app.token("kassymov").await;
+        let official = app.token("seitkali").await;
+        // ТОО «Сарыарка Курылыс» holds an active contract with the Department of Construction.
+        let winner = request(&app, "saryarka", "050140001129", "construction", "seitkali", "2026-03-20").await;
+        for (start, end) in [("2026-03-20T19:00:00+05:00", "2026-03-20T20:00:00+05:00"), ("2026-03-23T10:00:00+05:00", "2026-03-23T11:00:00+05:00")] {
+            let body = schedule_body(&app, "akimat-101", start, end, &["omarova", "bekov"]).await;
+            let r = app.post(&format!("/api/v1/meetings/{winner}/schedule"), Some(&official), &body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            assert_eq!(r.content_type, "application/problem+json");
+            assert_eq!(rules_of(&r.body), ["outside_working_hours", "tender_winner_outside_working_hours"]);
+            assert_eq!(severity_of(&r.body, "tender_winner_outside_working_hours"), "absolute");
+            let msg = r.body["violations"][1]["message"].as_str().unwrap_or_default();
+            assert!(msg.contains("KZ-GZ-2026-0412"), "Russian message names the contract: {msg}");
+            // Even a compliance officer overriding both cannot get it through.
+            let mut body = body.clone();
+            body["overrides"] = json!([
+                {"rule": "outside_working_hours", "justification": "Предприниматель может прийти только вечером."},
+                {"rule": "tender_winner_outside_working_hours", "justification": "Предприниматель может прийти только вечером."}
+            ]);
+            let r = app.post(&format!("/api/v1/meetings/{winner}/schedule"), Some(&compliance), &body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(rules_of(&r.body), ["tender_winner_outside_working_hours"]);
+        }
+
+        // The same 19:00 slot for a non-winner: blocking, and a compliance override lets it through.
+        let other = request(&app, "nurservice", "070840003411", "construction", "seitkali", "2026-03-20").await;
+        let body = schedule_body(&app, "akimat-101", "2026-03-20T19:00:00+05:00", "2026-03-20T20:00:00+05:00", &["omarova", "bekov"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{other}/schedule"), Some(&official), &body).await;
+        assert_eq!(rules_of(&r.body), ["outside_working_hours"]);
+        assert_eq!(severity_of(&r.body, "outside_working_hours"), "blocking");
+        // An official cannot override, and a compliance officer needs a real justification.
+        let mut with_override = body.clone();
+        with_override["overrides"] = json!([{"rule": "outside_working_hours", "justification": "Предприниматель работает вахтой и приезжает вечером; запись и комиссия обеспечены."}]);
+        let r = app.post(&format!("/api/v1/meetings/{other}/schedule"), Some(&official), &with_override).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.body["errors"][0]["code"], "override_requires_compliance");
+        let mut short = body.clone();
+        short["overrides"] = json!([{"rule": "outside_working_hours", "justification": "надо"}]);
+        let r = app.post(&format!("/api/v1/meetings/{other}/schedule"), Some(&compliance), &short).await;
+        assert_eq!(r.body["errors"][0]["code"], "justification_too_short");
+        let r = app.post(&format!("/api/v1/meetings/{other}/schedule"), Some(&compliance), &with_override).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["status"], "scheduled");
+        assert_eq!(r.body["overrides"][0]["rule"], "outside_working_hours");
+        assert_eq!(r.body["overrides"][0]["by"], "kassymov");
+        let events = app.get(&format!("/api/v1/meetings/{other}/events"), None).await;
+        let overridden = events.body.as_array().expect("events").iter().find(|e| e["kind"] == "meeting.rule_overridden").expect("override event").clone();
+        assert_eq!(overridden["body"]["data"]["rule"], "outside_working_hours");
+        assert!(overridden["body"]["data"]["justification"].as_str().unwrap_or_default().contains("вахтой"));
+        assert_eq!(overridden["actor"], "account:kassymov");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refusal_lists_every_failing_rule() {
+    each_backend(|app| async move {
+        // ТОО «Astana Digital Solutions»: Нурпеисова declared a conflict of interest with it.
+        let id = request(&app, "ads", "150640010236", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let official = app.token("akhmetov").await;
+        let body = schedule_body(&app, "akimat-512", "2026-03-20T12:30:00+05:00", "2026-03-20T13:30:00+05:00", &["akhmetov", "nurpeisova"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.body["errors"][0]["code"], "not_commission_member", "the host holds no commission role: {}", r.body);
+
+        let body = schedule_body(&app, "akimat-512", "2026-03-20T12:30:00+05:00", "2026-03-20T13:30:00+05:00", &["nurpeisova"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await;
+        assert_eq!(rules_of(&r.body), ["room_not_designated", "room_not_equipped", "commission_quorum", "commission_conflict", "outside_working_hours"]);
+
+        // Overlaps: book the room, then try the same room and people again.
+        let ok = schedule_body(&app, "akimat-101", "2026-03-20T10:00:00+05:00", "2026-03-20T11:00:00+05:00", &["omarova", "bekov"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &ok).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let second = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let clash = schedule_body(&app, "akimat-101", "2026-03-20T10:30:00+05:00", "2026-03-20T11:30:00+05:00", &["omarova", "bekov"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{second}/schedule"), Some(&official), &clash).await;
+        assert_eq!(rules_of(&r.body), ["room_busy", "participant_busy"]);
+        // Touching, not overlapping, is fine.
+        let after = schedule_body(&app, "akimat-101", "2026-03-20T11:00:00+05:00", "2026-03-20T12:00:00+05:00", &["omarova", "bekov"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{second}/schedule"), Some(&official), &after).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // Kazakh and English messages.
+        let r = app.post(&format!("/api/v1/meetings/{second}/schedule?lang=kk"), Some(&official), &clash).await;
+        assert!(r.body["violations"][0]["message"].as_str().unwrap_or_default().contains("Бөлме"), "{}", r.body);
+        assert_eq!(r.body["title"], "Әрекетке ережелер тыйым салады");
+        let r = app.call(reqwest::Method::POST, &format!("/api/v1/meetings/{second}/schedule"), Some(&official), Some(&clash.to_string())).await;
+        assert!(r.body["violations"][0]["message"].as_str().unwrap_or_default().starts_with("Помещение занято"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_4xx_and_nothing_is_stored() {
+    each_backend(|app| async move {
+        let business = app.token("nurservice").await;
+        let org = app.id("org", "entrepreneurship").await;
+        let host = app.id("person", "akhmetov").await;
+        let valid = json!({"organisation": org, "host": host, "business_bin": "070840003411", "subject": "Тема", "kind": "consultation", "wished_from": "2026-03-20T09:00:00+05:00", "wished_to": "2026-03-20T17:00:00+05:00"});
+        let cases: Vec<(&str, String, &str, &str)> = vec![
+            ("malformed JSON", "{\"organisation\": ".into(), "organisation", "invalid_json"),
+            ("unknown field", { let mut v = valid.clone(); v["colour"] = json!("red"); v.to_string() }, "colour", "unknown_field"),
+            ("missing field", { let mut v = valid.clone(); v.as_object_mut().expect("object").remove("subject"); v.to_string() }, "subject", "missing_field"),
+            ("wrong type", { let mut v = valid.clone(); v["organisation"] = json!("two"); v.to_string() }, "organisation", "invalid_type"),
+            ("invalid BIN", { let mut v = valid.clone(); v["business_bin"] = json!("070840003412"); v.to_string() }, "business_bin", "invalid_bin"),
+            ("time without offset", { let mut v = valid.clone(); v["wished_from"] = json!("2026-03-20T09:00:00"); v.to_string() }, "wished_from", "missing_offset"),
+            ("end before start", { let mut v = valid.clone(); v["wished_to"] = json!("2026-03-20T08:00:00+05:00"); v.to_string() }, "wished_to", "end_before_start"),
+            ("unknown organisation", { let mut v = valid.clone(); v["organisation"] = json!(99999); v.to_string() }, "organisation", "unknown_organisation"),
+            ("unknown kind", { let mut v = valid.clone(); v["kind"] = json!("bribe"); v.to_string() }, "kind", "invalid_kind"),
+            ("invalid IIN", { let mut v = valid.clone(); v["representatives"] = json!([{"full_name": "А", "iin": "123"}]); v.to_string() }, "representatives[0].iin", "invalid_iin"),
+        ];
+        for (name, body, field, code) in cases {
+            let r = app.call(reqwest::Method::POST, "/api/v1/meetings", Some(&business), Some(&body)).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", r.body);
+            assert_eq!(r.content_type, "application/problem+json", "{name}");
+            let errors = r.body["errors"].as_array().expect("errors");
+            assert!(errors.iter().any(|e| e["field"] == field && e["code"] == code), "{name}: {}", r.body);
+            assert!(errors.iter().all(|e| !e["message"].as_str().unwrap_or_default().is_empty()), "{name}: localised message");
+        }
+        let mine = app.get("/api/v1/me/meetings", Some(&business)).await;
+        assert_eq!(mine.body.as_array().map(Vec::len), Some(0), "nothing stored: {}", mine.body);
+
+        // Scheduling: unknown room, end before start, every problem at once.
+        let id = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let official = app.token("akhmetov").await;
+        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &json!({"room": 4242, "start": "2026-03-20T11:00:00+05:00", "end": "2026-03-20T10:00:00+05:00", "commission": [987654]})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = r.body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().unwrap_or_default()).collect();
+        assert_eq!(fields, ["end", "room", "commission[0]"], "{}", r.body);
+        let still = app.get(&format!("/api/v1/meetings/{id}"), Some(&official)).await;
+        assert_eq!(still.body["status"], "requested");
+        // Bad query parameters and unknown routes.
+        let r = app.get("/api/v1/meetings?limit=abc", None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = app.get("/api/v1/meetings?business_bin=123", None).await;
+        assert_eq!(r.body["errors"][0]["code"], "invalid_bin");
+        let r = app.get("/api/v1/meetings?from=2026-03-20", None).await;
+        assert_eq!(r.body["errors"][0]["field"], "from");
+        let r = app.get("/api/v1/nothing-here", None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.content_type, "application/problem+json");
+        let r = app.post(&format!("/api/v1/meetings/{id}/end"), Some(&official), &json!({})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "ending a requested meeting: {}", r.body);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_endpoint_checks_the_role() {
+    each_backend(|app| async move {
+        let id = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let body = schedule_body(&app, "akimat-101", "2026-03-20T10:00:00+05:00", "2026-03-20T11:00:00+05:00", &["omarova", "bekov"]).await;
+        // No token, a bad token, the business, a commission member, an official of another department.
+        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), None, &body).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some("gr_not_a_token"), &body).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        for who in ["nurservice", "omarova", "seitkali", "tulegenova"] {
+            let t = app.token(who).await;
+            let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&t), &body).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+        }
+        // A requested meeting is not public; its business and the organisation's staff see it.
+        assert_eq!(app.get(&format!("/api/v1/meetings/{id}"), None).await.status, StatusCode::NOT_FOUND);
+        let other_business = app.token("qwt").await;
+        assert_eq!(app.get(&format!("/api/v1/meetings/{id}"), Some(&other_business)).await.status, StatusCode::NOT_FOUND);
+        for who in ["nurservice", "akhmetov", "kassymov", "tulegenova"] {
+            let t = app.token(who).await;
+            let r = app.get(&format!("/api/v1/meetings/{id}"), Some(&t)).await;
+            assert_eq!(r.status, StatusCode::OK, "{who}");
+            assert_eq!(r.body["representatives"][0]["iin"], "000740001307", "{who} sees the private details");
+        }
+        // A business cannot request for another business.
+        let t = app.token("qwt").await;
+        let r = app.post("/api/v1/meetings", Some(&t), &json!({"organisation": app.id("org", "entrepreneurship").await, "host": app.id("person", "akhmetov").await, "business_bin": "070840003411", "subject": "x", "kind": "other", "wished_from": "2026-03-20T09:00:00+05:00", "wished_to": "2026-03-20T10:00:00+05:00"})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Directory administration is for administrators.
+        let official = app.token("akhmetov").await;
+        assert_eq!(app.put("/api/v1/inputs/1/state", Some(&official), &json!({"state": "recording"})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.post("/api/v1/directory", Some(&official), &json!({})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.get("/api/v1/directory/rooms", Some(&app.token("qwt").await)).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.get("/api/v1/violations", Some(&official)).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(app.get("/api/v1/violations", Some(&app.token("tulegenova").await)).await.status, StatusCode::OK);
+        // Public reads.
+        assert_eq!(app.get("/api/v1/organisations", None).await.status, StatusCode::OK);
+        assert_eq!(app.get("/api/v1/rules", None).await.body.as_array().map(Vec::len), Some(13));
+        let openapi = app.get("/api/v1/openapi.json", None).await;
+        assert!(openapi.body["paths"]["/api/v1/meetings/{id}/schedule"]["post"].is_object());
+        assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+        let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
+        assert!(metrics.contains("glassroom_http_requests_total{class=\"4xx\"}"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_recording_gap_and_an_overrun_open_violation_cases() {
+    each_backend(|app| async move {
+        let id = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let official = app.token("akhmetov").await;
+        let admin = app.token("admin").await;
+        let body = schedule_body(&app, "akimat-101", "2026-03-20T17:00:00+05:00", "2026-03-20T17:45:00+05:00", &["omarova", "bekov"]).await;
+        assert_eq!(app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await.status, StatusCode::OK);
+        app.clock.set(almaty("2026-03-20T16:50"));
+        set_room(&app, &admin, "akimat-101", "recording").await;
+        for who in ["omarova", "bekov"] {
+            let t = app.token(who).await;
+            app.post(&format!("/api/v1/meetings/{id}/check-in"), Some(&t), &json!({})).await;
+        }
+        app.clock.set(almaty("2026-03-20T17:00"));
+        assert_eq!(app.post(&format!("/api/v1/meetings/{id}/start"), Some(&official), &json!({})).await.status, StatusCode::OK);
+        app.clock.set(almaty("2026-03-20T17:20"));
+        set_room(&app, &admin, "akimat-101", "reconnecting").await;
+        app.clock.set(almaty("2026-03-20T17:22"));
+        set_room(&app, &admin, "akimat-101", "recording").await;
+        app.clock.set(almaty("2026-03-20T18:10"));
+        let r = app.post(&format!("/api/v1/meetings/{id}/end"), Some(&official), &json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let found: Vec<&str> = r.body["findings"].as_array().expect("findings").iter().map(|f| f["rule"].as_str().unwrap_or_default()).collect();
+        assert_eq!(found, ["recording_gap", "overran_working_hours"]);
+        let cases = app.get("/api/v1/violations", Some(&app.token("kassymov").await)).await;
+        let rules: Vec<&str> = cases.body.as_array().expect("cases").iter().map(|c| c["rule"].as_str().unwrap_or_default()).collect();
+        assert!(rules.contains(&"recording_gap") && rules.contains(&"overran_working_hours"), "{rules:?}");
+        assert!(cases.body.to_string().contains("18:00–18:10"), "{}", cases.body);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn events_cannot_be_rewritten_or_deleted() {
+    each_backend(|app| async move {
+        request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let update = app.raw_exec("UPDATE events SET body = '{}' WHERE seq = 1").await;
+        assert!(update.is_err_and(|e| e.contains("immutable")), "update must fail");
+        let delete = app.raw_exec("DELETE FROM events").await;
+        assert!(delete.is_err_and(|e| e.contains("immutable")), "delete must fail");
+        if app.backend == Backend::Postgres {
+            assert!(app.raw_exec("TRUNCATE events").await.is_err());
+        }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn directory_import_over_the_api_is_idempotent_and_refuses_a_bad_file_whole() {
+    each_backend(|app| async move {
+        let admin = app.token("admin").await;
+        let demo = toml_json(glassroom_app::demo::DEMO_DIRECTORY);
+        let r = app.post("/api/v1/directory", Some(&admin), &demo).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!((r.body["created"].as_u64(), r.body["updated"].as_u64(), r.body["removed"].as_u64()), (Some(0), Some(0), Some(0)), "re-import is a no-op: {}", r.body);
+        let bad = json!({
+            "businesses": [{"bin": "123456789012", "name": "ТОО «Новая»"}, {"bin": "180940013455", "name": "ТОО «Хорошая»", "login": "good"}],
+            "rooms": [{"code": "r1", "organisation": "nowhere", "name": "X", "building": "Y", "floor": 3, "designated": true}]
+        });
+        let r = app.post("/api/v1/directory", Some(&admin), &bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = r.body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().unwrap_or_default()).collect();
+        assert_eq!(fields, ["businesses[0].bin", "rooms[0].organisation", "rooms[0].floor"]);
+        assert_eq!(app.get("/api/v1/businesses/180940013455", None).await.status, StatusCode::NOT_FOUND, "nothing from the bad file is stored");
+        app
+    })
+    .await;
+}
+
+/// The directory document is the same in TOML and JSON.
+fn toml_json(text: &str) -> Value {
+    let parsed: toml::Table = toml::from_str(text).expect("toml");
+    serde_json::to_value(parsed).expect("to json")
+}
