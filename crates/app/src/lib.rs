@@ -29,13 +29,15 @@ pub use error::{AppError, FieldError, RuleFinding};
 pub struct AppConfig {
     /// Longest meeting that can be requested or scheduled.
     pub max_meeting_minutes: i64,
+    /// Longest window a business may offer as "when I can come" in a request.
+    pub max_wished_window_days: i64,
     /// Shortest written justification for an override.
     pub min_justification_chars: usize,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { max_meeting_minutes: 8 * 60, min_justification_chars: 20 }
+        AppConfig { max_meeting_minutes: 8 * 60, max_wished_window_days: 92, min_justification_chars: 20 }
     }
 }
 

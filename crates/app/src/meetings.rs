@@ -128,9 +128,12 @@ impl App {
                 None
             }
         };
-        if let Some(iv) = self.meeting_interval(req.wished_from, req.wished_to, "wished_from", "wished_to", &mut errors) {
-            if iv.end() <= now {
-                errors.push(FieldError::new("wished_to", "in_past", "the wished window has already passed"));
+        match Interval::bounded(req.wished_from, req.wished_to, SignedDuration::from_hours(24 * self.config.max_wished_window_days)) {
+            Ok(iv) if iv.end() <= now => errors.push(FieldError::new("wished_to", "in_past", "the wished window has already passed")),
+            Ok(_) => {}
+            Err(glassroom_domain::IntervalError::EndNotAfterStart) => errors.push(FieldError::new("wished_to", "end_before_start", "wished_to must be after wished_from")),
+            Err(glassroom_domain::IntervalError::TooLong) => {
+                errors.push(FieldError::new("wished_to", "too_long", format!("the wished window is at most {} days", self.config.max_wished_window_days)))
             }
         }
         for (i, r) in req.representatives.iter().enumerate() {
@@ -837,6 +840,8 @@ impl App {
         let tree = OrgTree::load(&mut *tx).await?;
         let org_ids = match &q.organisation {
             Some(code) => match tree.by_code(code).or_else(|| code.parse::<i64>().ok().and_then(|id| tree.get(id))) {
+                // The whole tree is no filter at all.
+                Some(o) if o.parent_id.is_none() => None,
                 Some(o) => Some(tree.subtree(o.id)),
                 None => {
                     errors.push(FieldError::new("organisation", "unknown_organisation", format!("no organisation {code}")));

@@ -314,39 +314,53 @@ macro_rules! impl_tx {
                 Ok(found)
             }
             async fn register(&mut self, f: &crate::RegisterFilter) -> crate::Result<Vec<crate::RegisterRow>> {
-                let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT m.id, m.status, m.subject, m.kind, m.start_us, m.end_us, m.wished_from_us, m.org_id, o.code AS org_code, o.name_ru AS org_name_ru, o.name_kk AS org_name_kk, o.name_en AS org_name_en, ",
+                // Keyset paging newest first. With an organisation filter, each organisation's
+                // newest rows come from its own index range and are merged: the cost is one short
+                // index walk per organisation, however rare or common its meetings are.
+                fn filters(q: &mut sqlx::QueryBuilder<$db>, f: &crate::RegisterFilter) {
+                    if let Some(b) = f.business_id {
+                        q.push(" AND business_id = ").push_bind(b);
+                    }
+                    if let Some(from) = f.from_us {
+                        q.push(" AND start_us >= ").push_bind(from);
+                    }
+                    if let Some(to) = f.to_us {
+                        q.push(" AND start_us < ").push_bind(to);
+                    }
+                    if let Some(s) = &f.status {
+                        q.push(" AND status = ").push_bind(s.clone());
+                    }
+                    if let Some((start, id)) = f.before {
+                        q.push(" AND (start_us < ").push_bind(start).push(" OR (start_us = ").push_bind(start).push(" AND id < ").push_bind(id).push("))");
+                    }
+                }
+                let mut q = sqlx::QueryBuilder::<$db>::new("WITH page AS (");
+                match &f.org_ids {
+                    Some(orgs) if !orgs.is_empty() => {
+                        for (i, org) in orgs.iter().enumerate() {
+                            if i > 0 {
+                                q.push(" UNION ALL ");
+                            }
+                            q.push("SELECT id, start_us FROM (SELECT id, start_us FROM meetings WHERE listed AND org_id = ").push_bind(*org);
+                            filters(&mut q, f);
+                            q.push(" ORDER BY start_us DESC, id DESC LIMIT ").push_bind(f.limit).push(format!(") AS o{i}"));
+                        }
+                    }
+                    Some(_) => {
+                        q.push("SELECT id, start_us FROM meetings WHERE 1 = 0");
+                    }
+                    None => {
+                        q.push("SELECT id, start_us FROM meetings WHERE listed");
+                        filters(&mut q, f);
+                    }
+                }
+                q.push(" ORDER BY start_us DESC, id DESC LIMIT ").push_bind(f.limit);
+                q.push(concat!(
+                    ") SELECT m.id, m.status, m.subject, m.kind, m.start_us, m.end_us, m.wished_from_us, m.org_id, o.code AS org_code, o.name_ru AS org_name_ru, o.name_kk AS org_name_kk, o.name_en AS org_name_en, ",
                     "p.full_name AS host_name, p.position_ru AS host_position_ru, b.bin AS business_bin, b.name AS business_name, r.name AS room_name, m.protocol_outcome ",
-                    "FROM meetings m JOIN organisations o ON o.id = m.org_id JOIN people p ON p.id = m.host_id JOIN businesses b ON b.id = m.business_id LEFT JOIN rooms r ON r.id = m.room_id ",
-                    "WHERE m.listed"
+                    "FROM page JOIN meetings m ON m.id = page.id JOIN organisations o ON o.id = m.org_id JOIN people p ON p.id = m.host_id JOIN businesses b ON b.id = m.business_id LEFT JOIN rooms r ON r.id = m.room_id ",
+                    "ORDER BY m.start_us DESC, m.id DESC"
                 ));
-                if let Some(orgs) = &f.org_ids {
-                    q.push(" AND m.org_id IN (");
-                    let mut sep = q.separated(", ");
-                    for id in orgs {
-                        sep.push_bind(*id);
-                    }
-                    if orgs.is_empty() {
-                        sep.push("NULL");
-                    }
-                    q.push(")");
-                }
-                if let Some(b) = f.business_id {
-                    q.push(" AND m.business_id = ").push_bind(b);
-                }
-                if let Some(from) = f.from_us {
-                    q.push(" AND m.start_us >= ").push_bind(from);
-                }
-                if let Some(to) = f.to_us {
-                    q.push(" AND m.start_us < ").push_bind(to);
-                }
-                if let Some(s) = &f.status {
-                    q.push(" AND m.status = ").push_bind(s.clone());
-                }
-                if let Some((start, id)) = f.before {
-                    q.push(" AND (m.start_us < ").push_bind(start).push(" OR (m.start_us = ").push_bind(start).push(" AND m.id < ").push_bind(id).push("))");
-                }
-                q.push(" ORDER BY m.start_us DESC, m.id DESC LIMIT ").push_bind(f.limit);
                 Ok(q.build_query_as().fetch_all(&mut *self.tx).await?)
             }
             async fn meetings_for(&mut self, f: &crate::WorkFilter) -> crate::Result<Vec<crate::RegisterRow>> {

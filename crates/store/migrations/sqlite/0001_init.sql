@@ -161,8 +161,11 @@ CREATE TABLE meetings (
     updated_us INTEGER NOT NULL
 );
 CREATE INDEX meetings_register ON meetings (start_us, id) WHERE listed;
-CREATE INDEX meetings_by_org ON meetings (org_id, start_us);
-CREATE INDEX meetings_by_business ON meetings (business_id, start_us);
+-- The public register pages newest first; filtered pages walk one of these in order.
+CREATE INDEX meetings_register_by_org ON meetings (org_id, start_us, id) WHERE listed;
+CREATE INDEX meetings_register_by_business ON meetings (business_id, start_us, id) WHERE listed;
+CREATE INDEX meetings_by_org ON meetings (org_id, status);
+CREATE INDEX meetings_by_business ON meetings (business_id);
 CREATE INDEX meetings_room_bookings ON meetings (room_id, end_us) WHERE status IN ('scheduled', 'in_progress');
 CREATE INDEX meetings_host_bookings ON meetings (host_id, end_us) WHERE status IN ('scheduled', 'in_progress');
 CREATE INDEX meetings_by_status ON meetings (status, org_id);
