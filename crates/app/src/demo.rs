@@ -11,6 +11,7 @@ use glassroom_domain::WorkingCalendar;
 use glassroom_store::{Counted, Store};
 
 use crate::context::{working_calendar, OrgTree};
+
 use crate::directory::parse_directory;
 use crate::meetings::{OverrideInput, RepresentativeInput, RequestMeeting, ScheduleMeeting};
 use crate::{App, AppError, ManualClock};
@@ -38,7 +39,7 @@ struct Seeder {
     app: App,
     clock: ManualClock,
     tz: TimeZone,
-    calendar: WorkingCalendar,
+    calendar: Arc<WorkingCalendar>,
 }
 
 impl Seeder {
@@ -135,7 +136,7 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
         let mut tx = store.read().await?;
         let tree = OrgTree::load(&mut *tx).await?;
         let org = tree.by_code("entrepreneurship").map(|o| o.id).ok_or(AppError::NotFound("demo organisation"))?;
-        working_calendar(&mut *tx, &tree, org).await?
+        working_calendar(&mut *tx, org).await?
     };
     let s = Seeder { app, clock, tz: tz.clone(), calendar };
     let today = tz.to_datetime(now).date();

@@ -853,6 +853,9 @@ impl App {
                 }
             }
         }
+        if report.changed() > 0 {
+            owned.bump_directory_version().await?;
+        }
         owned.commit().await?;
         Ok(report)
     }

@@ -47,11 +47,29 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub recording: Arc<dyn recording::RecordingPort>,
     pub config: AppConfig,
+    directory: Arc<std::sync::RwLock<Arc<context::Directory>>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        App { store, clock, recording: Arc::new(recording::AdminSetStatus), config: AppConfig::default() }
+        App { store, clock, recording: Arc::new(recording::AdminSetStatus), config: AppConfig::default(), directory: Arc::new(std::sync::RwLock::new(Arc::new(context::Directory::empty()))) }
+    }
+
+    /// The directory snapshot as of `tx`, reloaded when the store's directory version moved.
+    pub async fn directory(&self, tx: &mut dyn glassroom_store::Tx) -> Result<Arc<context::Directory>, AppError> {
+        let version = tx.directory_version().await?;
+        if let Ok(current) = self.directory.read() {
+            if current.version == version {
+                return Ok(current.clone());
+            }
+        }
+        let fresh = Arc::new(context::Directory::load(tx, version).await?);
+        if let Ok(mut slot) = self.directory.write() {
+            if slot.version < version {
+                *slot = fresh.clone();
+            }
+        }
+        Ok(fresh)
     }
 
     /// Loads the shipped calendars (idempotent: only changed days are written, each as an event).

@@ -8,10 +8,12 @@ use glassroom_domain::{Bin, Interval, MeetingId, MeetingKind, MeetingStatus, Per
 use glassroom_store::{CommissionRow, MeetingRow, OverrideRow, RegisterFilter, RepresentativeRow, Tx, ViolationRow, WorkFilter};
 
 use crate::auth::{Actor, Role};
-use crate::context::{rule_policy, tender_award, working_calendar, OrgTree};
+use std::sync::Arc;
+
+use crate::context::{Directory, OrgTree};
 use crate::error::{FieldError, RuleFinding};
 use crate::events;
-use crate::time::{from_us, to_us, zone};
+use crate::time::{from_us, to_us};
 use crate::views::*;
 use crate::{App, AppError};
 
@@ -106,10 +108,10 @@ impl App {
         }
     }
 
-    async fn load_for_update(&self, tx: &mut dyn Tx, id: i64) -> Result<(MeetingRow, OrgTree), AppError> {
+    async fn load_for_update(&self, tx: &mut dyn Tx, id: i64) -> Result<(MeetingRow, Arc<Directory>), AppError> {
         let m = tx.meeting(id).await?.ok_or(AppError::NotFound("meeting"))?;
-        let tree = OrgTree::load(tx).await?;
-        Ok((m, tree))
+        let dir = self.directory(tx).await?;
+        Ok((m, dir))
     }
 
     /// `request`: by the business itself, or by an official or compliance officer of the organisation on its behalf.
@@ -145,7 +147,8 @@ impl App {
             }
         }
         let mut tx = self.store.write().await?;
-        let tree = OrgTree::load(&mut *tx).await?;
+        let dir = self.directory(&mut *tx).await?;
+        let tree = &dir.tree;
         if tree.get(req.organisation).is_none() {
             errors.push(FieldError::new("organisation", "unknown_organisation", format!("no organisation {}", req.organisation)));
         }
@@ -159,21 +162,16 @@ impl App {
             }
             None => None,
         };
-        let host = tx.person(req.host).await?;
-        match &host {
-            None => errors.push(FieldError::new("host", "unknown_person", format!("no person {}", req.host))),
-            Some(h) => {
-                let roles = tx.roles_of(h.id).await?;
-                if !roles.iter().any(|r| r.role == "official" && r.org_id == req.organisation) {
-                    errors.push(FieldError::new("host", "host_not_official", "the host must be an official of the organisation"));
-                }
-            }
+        if !dir.people.contains_key(&req.host) {
+            errors.push(FieldError::new("host", "unknown_person", format!("no person {}", req.host)));
+        } else if !dir.has_role(req.host, "official", |at| at == req.organisation) {
+            errors.push(FieldError::new("host", "host_not_official", "the host must be an official of the organisation"));
         }
         check(errors)?;
         let business = business.ok_or(AppError::NotFound("business"))?;
         let allowed = actor.business_id == Some(business.id)
-            || actor.has_role_for(Role::Official, req.organisation, &tree)
-            || actor.has_role_for(Role::Compliance, req.organisation, &tree);
+            || actor.has_role_for(Role::Official, req.organisation, tree)
+            || actor.has_role_for(Role::Compliance, req.organisation, tree);
         if !allowed {
             return Err(AppError::Forbidden);
         }
@@ -228,9 +226,8 @@ impl App {
             "representatives": req.representatives.len(),
         });
         events::record(&mut *tx, now, "meeting.requested", &subject_of(id), Some(actor), data).await?;
-        let view = self.meeting_view(&mut *tx, id, true).await?;
         tx.commit().await?;
-        Ok(view)
+        self.view_after_commit(id).await
     }
 
     fn may_manage(actor: &Actor, org: i64, tree: &OrgTree) -> bool {
@@ -270,14 +267,15 @@ impl App {
 
     /// Applies a verdict: refusal lists every failing rule; an allowed change stores each override
     /// (and its event).
-    async fn apply_verdict(&self, tx: &mut dyn Tx, actor: &Actor, m: &MeetingRow, transition_code: &'static str, findings: Vec<Finding>, overrides: &[(RuleCode, String)], may_override: bool, now: Timestamp) -> Result<Vec<RuleFinding>, AppError> {
-        let tz = self.org_zone(tx, m.org_id).await?;
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_verdict(&self, tx: &mut dyn Tx, dir: &Directory, actor: &Actor, m: &MeetingRow, transition_code: &'static str, findings: Vec<Finding>, overrides: &[(RuleCode, String)], may_override: bool, now: Timestamp) -> Result<Vec<RuleFinding>, AppError> {
+        let tz = dir.calendar(m.org_id)?.time_zone().clone();
         let rules_asked: Vec<RuleCode> = overrides.iter().map(|(r, _)| *r).collect();
         match rules::decide(findings, &rules_asked, may_override) {
             Verdict::Refused { findings } => {
                 let mut out = Vec::new();
                 for f in &findings {
-                    out.push(self.describe(tx, f, &tz).await?);
+                    out.push(describe(dir, f, &tz));
                 }
                 Err(AppError::Refused { transition: transition_code, findings: out })
             }
@@ -289,66 +287,27 @@ impl App {
                 }
                 let mut out = Vec::new();
                 for f in &warnings {
-                    out.push(self.describe(tx, f, &tz).await?);
+                    out.push(describe(dir, f, &tz));
                 }
                 Ok(out)
             }
         }
     }
 
-    async fn org_zone(&self, tx: &mut dyn Tx, org: i64) -> Result<jiff::tz::TimeZone, AppError> {
-        let tree = OrgTree::load(tx).await?;
-        zone(tree.get(org).map(|o| o.time_zone.as_str()).unwrap_or(crate::time::ORG_ZONE))
-    }
-
-    /// A finding with its message arguments, formatted in the organisation's zone.
-    async fn describe(&self, tx: &mut dyn Tx, f: &Finding, tz: &jiff::tz::TimeZone) -> Result<RuleFinding, AppError> {
-        let fmt_times = |ivs: &[Interval]| {
-            ivs.iter()
-                .map(|iv| {
-                    let a = tz.to_datetime(iv.start());
-                    let b = tz.to_datetime(iv.end());
-                    format!("{} {:02}:{:02}–{:02}:{:02}", a.date(), a.hour(), a.minute(), b.hour(), b.minute())
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut args: Vec<(&'static str, String)> = Vec::new();
-        match &f.detail {
-            Detail::None => {}
-            Detail::Quorum { required, actual } => {
-                args.push(("required", required.to_string()));
-                args.push(("actual", actual.to_string()));
-            }
-            Detail::People(ids) => {
-                let mut names = Vec::new();
-                for id in ids {
-                    names.push(tx.person(id.0).await?.map(|p| p.full_name).unwrap_or_else(|| id.to_string()));
-                }
-                args.push(("people", names.join(", ")));
-            }
-            Detail::Meetings(ids) => args.push(("meetings", ids.iter().map(|m| format!("#{m}")).collect::<Vec<_>>().join(", "))),
-            Detail::Outside(ivs) => args.push(("times", fmt_times(ivs))),
-            Detail::TenderWinner { reference, outside } => {
-                args.push(("contract", reference.clone()));
-                args.push(("times", fmt_times(outside)));
-            }
-            Detail::Inputs(ids) => args.push(("inputs", ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))),
-            Detail::Coverage(cov) => args.push((
-                "coverage",
-                cov.iter().map(|c| format!("#{}: {:.2} %", c.input, c.share * 100.0)).collect::<Vec<_>>().join(", "),
-            )),
-        }
-        Ok(RuleFinding { rule: f.rule.code(), severity: f.severity.code(), args })
-    }
-
     /// `schedule` (also reschedules a scheduled meeting): every rule runs; a refusal lists all.
     pub async fn schedule_meeting(&self, actor: &Actor, id: i64, req: ScheduleMeeting) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
+        let warnings = self.decide_schedule(actor, id, req).await?;
+        Ok((self.view_after_commit(id).await?, warnings))
+    }
+
+    /// The `schedule` decision itself: load the facts, run every rule, write the meeting, its
+    /// commission, overrides and events, commit. Returns the warnings that did not stop it.
+    pub async fn decide_schedule(&self, actor: &Actor, id: i64, req: ScheduleMeeting) -> Result<Vec<RuleFinding>, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.lock_bookings().await?;
-        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
-        if !Self::may_manage(actor, m.org_id, &tree) {
+        let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::may_manage(actor, m.org_id, &dir.tree) {
             return Err(AppError::Forbidden);
         }
         let next = transition(&m, Transition::Schedule)?;
@@ -357,18 +316,17 @@ impl App {
         if interval.is_some_and(|iv| iv.start() <= now) {
             errors.push(FieldError::new("start", "in_past", "a meeting cannot be scheduled in the past"));
         }
-        if tx.room(req.room).await?.is_none() {
+        if !dir.rooms.contains_key(&req.room) {
             errors.push(FieldError::new("room", "unknown_room", format!("no room {}", req.room)));
         }
         let mut members: Vec<i64> = Vec::new();
         for (i, p) in req.commission.iter().enumerate() {
             let field = format!("commission[{i}]");
-            if tx.person(*p).await?.is_none() {
+            if !dir.people.contains_key(p) {
                 errors.push(FieldError::new(field, "unknown_person", format!("no person {p}")));
                 continue;
             }
-            let roles = tx.roles_of(*p).await?;
-            if !roles.iter().any(|r| r.role == "commission" && tree.is_ancestor(r.org_id, m.org_id)) {
+            if !dir.sits_on_commissions_for(*p, m.org_id) {
                 errors.push(FieldError::new(field, "not_commission_member", "this person is not a commission member for the organisation"));
                 continue;
             }
@@ -376,15 +334,15 @@ impl App {
                 members.push(*p);
             }
         }
-        let overrides = self.parse_overrides(actor, m.org_id, &tree, &req.overrides, &mut errors);
+        let overrides = self.parse_overrides(actor, m.org_id, &dir.tree, &req.overrides, &mut errors);
         check(errors)?;
         let interval = interval.ok_or(AppError::Internal("interval".into()))?;
-        let calendar = working_calendar(&mut *tx, &tree, m.org_id).await?;
+        let calendar = dir.calendar(m.org_id)?;
         let local_day = calendar.time_zone().to_datetime(interval.start()).date();
-        let policy = rule_policy(&mut *tx, &tree, m.org_id, local_day).await?;
-        let award = tender_award(&mut *tx, &tree, m.org_id, m.business_id, local_day, policy.tender_lookback_months()).await?;
-        let room = self.recording.room_facts(&mut *tx, req.room).await?;
-        let conflicted: Vec<PersonId> = tx.conflicted_people(m.business_id).await?.into_iter().map(PersonId).collect();
+        let policy = dir.policy(m.org_id, local_day)?;
+        let award = dir.tender_award(m.org_id, m.business_id, local_day, policy.tender_lookback_months());
+        let room = self.recording.room_facts(&mut *tx, &dir, req.room).await?;
+        let conflicted: Vec<PersonId> = dir.conflicted(m.business_id);
         let (s, e) = (to_us(interval.start()), to_us(interval.end()));
         let room_bookings: Vec<MeetingId> = tx.room_bookings(req.room, s, e, m.id).await?.into_iter().map(MeetingId).collect();
         let mut people = members.clone();
@@ -403,8 +361,8 @@ impl App {
             busy_people: &busy,
         };
         let findings = rules::check_schedule(&facts, &policy);
-        let compliance = actor.has_role_for(Role::Compliance, m.org_id, &tree);
-        let warnings = self.apply_verdict(&mut *tx, actor, &m, "schedule", findings, &overrides, compliance, now).await?;
+        let compliance = actor.has_role_for(Role::Compliance, m.org_id, &dir.tree);
+        let warnings = self.apply_verdict(&mut *tx, &dir, actor, &m, "schedule", findings, &overrides, compliance, now).await?;
         let rescheduled = status_of(&m)? == MeetingStatus::Scheduled;
         m.status = next.code().into();
         m.listed = true;
@@ -423,9 +381,8 @@ impl App {
             "warnings": warnings.iter().map(|w| w.rule).collect::<Vec<_>>(),
         });
         events::record(&mut *tx, now, if rescheduled { "meeting.rescheduled" } else { "meeting.scheduled" }, &subject_of(m.id), Some(actor), data).await?;
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok((view, warnings))
+        Ok(warnings)
     }
 
     /// `reject` a request (official or compliance), with a reason.
@@ -441,8 +398,8 @@ impl App {
     async fn close_with_reason(&self, actor: &Actor, id: i64, reason: &str, t: Transition, kind: &str) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
-        let allowed = Self::may_manage(actor, m.org_id, &tree) || (t == Transition::Cancel && actor.business_id == Some(m.business_id));
+        let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
+        let allowed = Self::may_manage(actor, m.org_id, &dir.tree) || (t == Transition::Cancel && actor.business_id == Some(m.business_id));
         if !allowed {
             return Err(AppError::Forbidden);
         }
@@ -455,16 +412,15 @@ impl App {
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
         events::record(&mut *tx, now, kind, &subject_of(m.id), Some(actor), json!({"reason": reason})).await?;
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok(view)
+        self.view_after_commit(m.id).await
     }
 
     /// `check-in`: the signed-in participant (commission member, host, or the business) is here.
     pub async fn check_in(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (mut m, _tree) = self.load_for_update(&mut *tx, id).await?;
+        let (mut m, _dir) = self.load_for_update(&mut *tx, id).await?;
         let status = status_of(&m)?;
         if !matches!(status, MeetingStatus::Scheduled | MeetingStatus::InProgress) {
             return Err(AppError::InvalidTransition { from: status.code(), transition: "check_in" });
@@ -509,44 +465,42 @@ impl App {
                 events::record(&mut *tx, now, "meeting.checked_in", &subject_of(m.id), Some(actor), data).await?;
             }
         }
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok(view)
+        self.view_after_commit(m.id).await
     }
 
     /// `start`: only with the commission quorum checked in and every input of the room recording.
     pub async fn start_meeting(&self, actor: &Actor, id: i64, overrides: Vec<OverrideInput>) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
-        if !Self::is_host_or_compliance(actor, &m, &tree) {
+        let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::is_host_or_compliance(actor, &m, &dir.tree) {
             return Err(AppError::Forbidden);
         }
         let next = transition(&m, Transition::Start)?;
         let mut errors = Vec::new();
-        let overrides = self.parse_overrides(actor, m.org_id, &tree, &overrides, &mut errors);
+        let overrides = self.parse_overrides(actor, m.org_id, &dir.tree, &overrides, &mut errors);
         check(errors)?;
         let room_id = m.room_id.ok_or(AppError::Internal("scheduled meeting without room".into()))?;
         let planned_end = from_us(m.end_us.unwrap_or(to_us(now)));
         let interval = rules::from_now_until(now, planned_end).map_err(|e| AppError::Internal(e.to_string()))?;
-        let calendar = working_calendar(&mut *tx, &tree, m.org_id).await?;
+        let calendar = dir.calendar(m.org_id)?;
         let local_day = calendar.time_zone().to_datetime(now).date();
-        let policy = rule_policy(&mut *tx, &tree, m.org_id, local_day).await?;
-        let award = tender_award(&mut *tx, &tree, m.org_id, m.business_id, local_day, policy.tender_lookback_months()).await?;
-        let room = self.recording.room_facts(&mut *tx, room_id).await?;
+        let policy = dir.policy(m.org_id, local_day)?;
+        let award = dir.tender_award(m.org_id, m.business_id, local_day, policy.tender_lookback_months());
+        let room = self.recording.room_facts(&mut *tx, &dir, room_id).await?;
         let present = tx.commission(m.id).await?.iter().filter(|c| c.checked_in_us.is_some() && c.person_id != m.host_id).count();
         let facts = StartFacts { interval, commission_present: present, room: &room, calendar: &calendar, tender_award: award.as_ref() };
         let findings = rules::check_start(&facts, &policy);
-        let compliance = actor.has_role_for(Role::Compliance, m.org_id, &tree);
-        let warnings = self.apply_verdict(&mut *tx, actor, &m, "start", findings, &overrides, compliance, now).await?;
+        let compliance = actor.has_role_for(Role::Compliance, m.org_id, &dir.tree);
+        let warnings = self.apply_verdict(&mut *tx, &dir, actor, &m, "start", findings, &overrides, compliance, now).await?;
         m.status = next.code().into();
         m.actual_start_us = Some(to_us(now));
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
         events::record(&mut *tx, now, "meeting.started", &subject_of(m.id), Some(actor), json!({"commission_present": present})).await?;
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok((view, warnings))
+        Ok((self.view_after_commit(m.id).await?, warnings))
     }
 
     /// `end`: closes the recorded interval, computes coverage, and opens a violation case for each
@@ -554,8 +508,8 @@ impl App {
     pub async fn end_meeting(&self, actor: &Actor, id: i64) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
-        if !Self::is_host_or_compliance(actor, &m, &tree) {
+        let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::is_host_or_compliance(actor, &m, &dir.tree) {
             return Err(AppError::Forbidden);
         }
         let next = transition(&m, Transition::End)?;
@@ -563,10 +517,10 @@ impl App {
         let actual = rules::from_now_until(started, now).map_err(|e| AppError::Internal(e.to_string()))?;
         let actual = Interval::new(actual.start(), now.max(started + SignedDuration::from_secs(1))).unwrap_or(actual);
         let room_id = m.room_id.ok_or(AppError::Internal("meeting without room".into()))?;
-        let calendar = working_calendar(&mut *tx, &tree, m.org_id).await?;
+        let calendar = dir.calendar(m.org_id)?;
         let local_day = calendar.time_zone().to_datetime(started).date();
-        let policy = rule_policy(&mut *tx, &tree, m.org_id, local_day).await?;
-        let award = tender_award(&mut *tx, &tree, m.org_id, m.business_id, local_day, policy.tender_lookback_months()).await?;
+        let policy = dir.policy(m.org_id, local_day)?;
+        let award = dir.tender_award(m.org_id, m.business_id, local_day, policy.tender_lookback_months());
         let coverage = self.recording.coverage(&mut *tx, room_id, actual).await?;
         let facts = EndFacts { actual, calendar: &calendar, tender_award: award.as_ref(), coverage: &coverage };
         let findings = rules::check_end(&facts, &policy);
@@ -579,23 +533,22 @@ impl App {
         events::record(&mut *tx, now, "meeting.ended", &subject_of(m.id), Some(actor), json!({"actual_start": actual.start().to_string(), "actual_end": now.to_string(), "coverage": coverage_json})).await?;
         let mut described = Vec::new();
         for f in findings.iter().filter(|f| f.severity == Severity::Violation) {
-            let d = self.describe(&mut *tx, f, &tz).await?;
+            let d = describe(&dir, f, &tz);
             let details = crate::events::canonical_json(&Value::Object(d.args.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect()));
             let vid = tx.insert_violation(&ViolationRow { id: 0, org_id: m.org_id, meeting_id: Some(m.id), rule: f.rule.code().into(), details: details.clone(), status: "open".into(), opened_us: to_us(now) }).await?;
             events::record(&mut *tx, now, "violation.opened", &format!("violation:{vid}"), None, json!({"meeting": m.id, "rule": f.rule.code(), "details": d.args.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>()})).await?;
             described.push(d);
         }
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok((view, described))
+        Ok((self.view_after_commit(m.id).await?, described))
     }
 
     /// `no_show`: the business did not come; only once the planned start has passed.
     pub async fn no_show(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
-        if !Self::is_host_or_compliance(actor, &m, &tree) {
+        let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::is_host_or_compliance(actor, &m, &dir.tree) {
             return Err(AppError::Forbidden);
         }
         let next = transition(&m, Transition::NoShow)?;
@@ -606,17 +559,16 @@ impl App {
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
         events::record(&mut *tx, now, "meeting.no_show", &subject_of(m.id), Some(actor), json!({})).await?;
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok(view)
+        self.view_after_commit(m.id).await
     }
 
     /// Writes the protocol (summary and outcome) of a completed meeting, before anyone signs it.
     pub async fn write_protocol(&self, actor: &Actor, id: i64, summary: &str, outcome: &str) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
-        if !Self::is_host_or_compliance(actor, &m, &tree) {
+        let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::is_host_or_compliance(actor, &m, &dir.tree) {
             return Err(AppError::Forbidden);
         }
         let status = status_of(&m)?;
@@ -635,16 +587,15 @@ impl App {
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
         events::record(&mut *tx, now, "meeting.protocol_written", &subject_of(m.id), Some(actor), json!({"summary": summary, "outcome": outcome})).await?;
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok(view)
+        self.view_after_commit(m.id).await
     }
 
     /// A commission member who was present signs the protocol.
     pub async fn sign_protocol(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (m, _tree) = self.load_for_update(&mut *tx, id).await?;
+        let (m, _dir) = self.load_for_update(&mut *tx, id).await?;
         let person = actor.person_id.ok_or(AppError::Forbidden)?;
         let commission = tx.commission(m.id).await?;
         let member = commission.iter().find(|c| c.person_id == person).ok_or(AppError::Forbidden)?;
@@ -662,9 +613,8 @@ impl App {
             tx.update_commission_member(&CommissionRow { signed_us: Some(to_us(now)), ..member.clone() }).await?;
             events::record(&mut *tx, now, "meeting.protocol_signed", &subject_of(m.id), Some(actor), json!({"commission_member": person})).await?;
         }
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok(view)
+        self.view_after_commit(m.id).await
     }
 
     /// `publish`: the complete record goes to the public register, once every present commission
@@ -672,8 +622,8 @@ impl App {
     pub async fn publish_meeting(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (mut m, tree) = self.load_for_update(&mut *tx, id).await?;
-        if !Self::may_manage(actor, m.org_id, &tree) {
+        let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
+        if !Self::may_manage(actor, m.org_id, &dir.tree) {
             return Err(AppError::Forbidden);
         }
         let next = transition(&m, Transition::Publish)?;
@@ -688,16 +638,15 @@ impl App {
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
         events::record(&mut *tx, now, "meeting.published", &subject_of(m.id), Some(actor), json!({})).await?;
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok(view)
+        self.view_after_commit(m.id).await
     }
 
     /// The business confirms the record of a meeting that took place.
     pub async fn confirm_meeting(&self, actor: &Actor, id: i64) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let (mut m, _tree) = self.load_for_update(&mut *tx, id).await?;
+        let (mut m, _dir) = self.load_for_update(&mut *tx, id).await?;
         if actor.business_id != Some(m.business_id) {
             return Err(AppError::Forbidden);
         }
@@ -711,23 +660,22 @@ impl App {
             tx.update_meeting(&m).await?;
             events::record(&mut *tx, now, "meeting.confirmed_by_business", &subject_of(m.id), Some(actor), json!({})).await?;
         }
-        let view = self.meeting_view(&mut *tx, m.id, true).await?;
         tx.commit().await?;
-        Ok(view)
+        self.view_after_commit(m.id).await
     }
 
     /// A meeting as `viewer` may see it: listed meetings are public (without private data);
     /// others only for participants and the organisation's officials, compliance and auditors.
     pub async fn get_meeting(&self, viewer: Option<&Actor>, id: i64) -> Result<MeetingView, AppError> {
         let mut tx = self.store.read().await?;
-        let (m, tree) = self.load_for_update(&mut *tx, id).await?;
+        let (m, dir) = self.load_for_update(&mut *tx, id).await?;
         let commission = tx.commission(m.id).await?;
         let insider = viewer.is_some_and(|a| {
             a.person_id == Some(m.host_id)
                 || a.business_id == Some(m.business_id)
                 || a.person_id.is_some_and(|p| commission.iter().any(|c| c.person_id == p))
-                || Self::may_manage(a, m.org_id, &tree)
-                || a.has_role_for(Role::Auditor, m.org_id, &tree)
+                || Self::may_manage(a, m.org_id, &dir.tree)
+                || a.has_role_for(Role::Auditor, m.org_id, &dir.tree)
         });
         if !insider && !m.listed {
             return Err(AppError::NotFound("meeting"));
@@ -735,28 +683,30 @@ impl App {
         self.meeting_view(&mut *tx, id, insider).await
     }
 
+    /// The full view of a meeting just changed, read after the commit (off the writer).
+    async fn view_after_commit(&self, id: i64) -> Result<MeetingView, AppError> {
+        let mut tx = self.store.read().await?;
+        self.meeting_view(&mut *tx, id, true).await
+    }
+
     pub(crate) async fn meeting_view(&self, tx: &mut dyn Tx, id: i64, full: bool) -> Result<MeetingView, AppError> {
         let m = tx.meeting(id).await?.ok_or(AppError::NotFound("meeting"))?;
-        let tree = OrgTree::load(tx).await?;
-        let org = tree.get(m.org_id).ok_or(AppError::NotFound("organisation"))?;
-        let host = tx.person(m.host_id).await?.ok_or(AppError::NotFound("person"))?;
-        let business = tx.business(m.business_id).await?.ok_or(AppError::NotFound("business"))?;
-        let room = match m.room_id {
-            Some(r) => tx.room(r).await?.map(|r| RoomRef { id: r.id, code: r.code, name: r.name, building: r.building, floor: r.floor }),
-            None => None,
-        };
-        let mut commission = Vec::new();
-        for c in tx.commission(m.id).await? {
-            if let Some(p) = tx.person(c.person_id).await? {
-                commission.push(CommissionMemberView { person: person_ref(&p), checked_in: c.checked_in_us.map(from_us), signed: c.signed_us.map(from_us) });
-            }
-        }
+        let dir = self.directory(tx).await?;
+        let org = dir.tree.get(m.org_id).ok_or(AppError::NotFound("organisation"))?;
+        let host = dir.people.get(&m.host_id).ok_or(AppError::NotFound("person"))?;
+        let business = dir.businesses.get(&m.business_id).ok_or(AppError::NotFound("business"))?.clone();
+        let room = m.room_id.and_then(|r| dir.rooms.get(&r)).map(|r| RoomRef { id: r.id, code: r.code.clone(), name: r.name.clone(), building: r.building.clone(), floor: r.floor });
+        let commission = tx
+            .commission(m.id)
+            .await?
+            .into_iter()
+            .filter_map(|c| dir.people.get(&c.person_id).map(|p| CommissionMemberView { person: person_ref(p), checked_in: c.checked_in_us.map(from_us), signed: c.signed_us.map(from_us) }))
+            .collect();
         let (representatives, overrides) = if full {
             let reps = tx.representatives(m.id).await?.into_iter().map(|r| RepresentativeView { full_name: r.full_name, role: r.role, iin: r.iin, phone: r.phone }).collect();
-            let accounts = tx.accounts().await?;
-            let ovs = tx
-                .overrides(m.id)
-                .await?
+            let rows = tx.overrides(m.id).await?;
+            let accounts = if rows.is_empty() { Vec::new() } else { tx.accounts().await? };
+            let ovs = rows
                 .into_iter()
                 .map(|o| OverrideView {
                     rule: o.rule,
@@ -776,7 +726,7 @@ impl App {
             subject: m.subject.clone(),
             kind: m.kind.clone(),
             organisation: org_ref(org),
-            host: person_ref(&host),
+            host: person_ref(host),
             business: BusinessRef { id: business.id, bin: business.bin, name: business.name },
             room,
             wished_from: from_us(m.wished_from_us),
@@ -837,7 +787,8 @@ impl App {
             None => None,
         };
         let mut tx = self.store.read().await?;
-        let tree = OrgTree::load(&mut *tx).await?;
+        let dir = self.directory(&mut *tx).await?;
+        let tree = &dir.tree;
         let org_ids = match &q.organisation {
             Some(code) => match tree.by_code(code).or_else(|| code.parse::<i64>().ok().and_then(|id| tree.get(id))) {
                 // The whole tree is no filter at all.
@@ -866,7 +817,7 @@ impl App {
         } else {
             None
         };
-        let items = rows.into_iter().map(|r| register_item(r, &tree)).collect();
+        let items = rows.into_iter().map(|r| register_item(r, tree)).collect();
         Ok(RegisterPage { items, next })
     }
 
@@ -874,14 +825,15 @@ impl App {
     /// a business's own meetings, a compliance officer's or auditor's subtree.
     pub async fn my_meetings(&self, actor: &Actor, status: Option<String>) -> Result<Vec<RegisterItem>, AppError> {
         let mut tx = self.store.read().await?;
-        let tree = OrgTree::load(&mut *tx).await?;
+        let dir = self.directory(&mut *tx).await?;
+        let tree = &dir.tree;
         let mut filter = WorkFilter { status, limit: 200, ..Default::default() };
         if let Some(b) = actor.business_id {
             filter.business_id = Some(b);
         } else {
-            let mut orgs = actor.orgs_with(Role::Official, &tree);
-            orgs.extend(actor.orgs_with(Role::Compliance, &tree));
-            orgs.extend(actor.orgs_with(Role::Auditor, &tree));
+            let mut orgs = actor.orgs_with(Role::Official, tree);
+            orgs.extend(actor.orgs_with(Role::Compliance, tree));
+            orgs.extend(actor.orgs_with(Role::Auditor, tree));
             if orgs.is_empty() {
                 match actor.person_id {
                     Some(p) if actor.has_role(Role::Commission) => filter.commission_member = Some(p),
@@ -894,8 +846,46 @@ impl App {
             }
         }
         let rows = tx.meetings_for(&filter).await?;
-        Ok(rows.into_iter().map(|r| register_item(r, &tree)).collect())
+        Ok(rows.into_iter().map(|r| register_item(r, tree)).collect())
     }
+}
+
+/// A finding with its message arguments, formatted in the organisation's zone.
+pub fn describe(dir: &Directory, f: &Finding, tz: &jiff::tz::TimeZone) -> RuleFinding {
+    let fmt_times = |ivs: &[Interval]| {
+        ivs.iter()
+            .map(|iv| {
+                let a = tz.to_datetime(iv.start());
+                let b = tz.to_datetime(iv.end());
+                format!("{} {:02}:{:02}–{:02}:{:02}", a.date(), a.hour(), a.minute(), b.hour(), b.minute())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut args: Vec<(&'static str, String)> = Vec::new();
+    match &f.detail {
+        Detail::None => {}
+        Detail::Quorum { required, actual } => {
+            args.push(("required", required.to_string()));
+            args.push(("actual", actual.to_string()));
+        }
+        Detail::People(ids) => {
+            let names: Vec<String> = ids.iter().map(|id| dir.people.get(&id.0).map(|p| p.full_name.clone()).unwrap_or_else(|| id.to_string())).collect();
+            args.push(("people", names.join(", ")));
+        }
+        Detail::Meetings(ids) => args.push(("meetings", ids.iter().map(|m| format!("#{m}")).collect::<Vec<_>>().join(", "))),
+        Detail::Outside(ivs) => args.push(("times", fmt_times(ivs))),
+        Detail::TenderWinner { reference, outside } => {
+            args.push(("contract", reference.clone()));
+            args.push(("times", fmt_times(outside)));
+        }
+        Detail::Inputs(ids) => args.push(("inputs", ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))),
+        Detail::Coverage(cov) => args.push((
+            "coverage",
+            cov.iter().map(|c| format!("#{}: {:.2} %", c.input, c.share * 100.0)).collect::<Vec<_>>().join(", "),
+        )),
+    }
+    RuleFinding { rule: f.rule.code(), severity: f.severity.code(), args }
 }
 
 fn register_item(r: glassroom_store::RegisterRow, tree: &OrgTree) -> RegisterItem {

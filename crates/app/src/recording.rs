@@ -4,17 +4,18 @@
 
 use async_trait::async_trait;
 
-use glassroom_domain::rules::{InputCoverage, RoomFacts};
+use glassroom_domain::rules::{InputCoverage, InputFacts, InputState, RoomFacts};
 use glassroom_domain::{InputId, Interval};
 use glassroom_store::Tx;
 
+use crate::context::Directory;
 use crate::time::{from_us, to_us};
 use crate::AppError;
 
 #[async_trait]
 pub trait RecordingPort: Send + Sync + 'static {
     /// The room's designation and each input's current state.
-    async fn room_facts(&self, tx: &mut dyn Tx, room_id: i64) -> Result<RoomFacts, AppError>;
+    async fn room_facts(&self, tx: &mut dyn Tx, dir: &Directory, room_id: i64) -> Result<RoomFacts, AppError>;
     /// Per input, the share of `interval` covered by recording, and the gaps.
     async fn coverage(&self, tx: &mut dyn Tx, room_id: i64, interval: Interval) -> Result<Vec<InputCoverage>, AppError>;
 }
@@ -24,8 +25,15 @@ pub struct AdminSetStatus;
 
 #[async_trait]
 impl RecordingPort for AdminSetStatus {
-    async fn room_facts(&self, tx: &mut dyn Tx, room_id: i64) -> Result<RoomFacts, AppError> {
-        crate::context::room_facts(tx, room_id).await
+    async fn room_facts(&self, tx: &mut dyn Tx, dir: &Directory, room_id: i64) -> Result<RoomFacts, AppError> {
+        let room = dir.rooms.get(&room_id).ok_or(AppError::NotFound("room"))?;
+        let inputs = tx
+            .inputs_of(room_id)
+            .await?
+            .into_iter()
+            .map(|i| InputFacts { id: InputId(i.id), video: i.video, audio: i.audio, state: InputState::parse(&i.state).unwrap_or(InputState::Offline) })
+            .collect();
+        Ok(RoomFacts { designated: room.designated, inputs })
     }
 
     async fn coverage(&self, tx: &mut dyn Tx, room_id: i64, interval: Interval) -> Result<Vec<InputCoverage>, AppError> {

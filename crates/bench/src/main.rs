@@ -271,7 +271,7 @@ async fn schedule_bench(app: &App, clock: &ManualClock, dir: &Dir, ops: usize) -
         let members = vec![dir.commission[3 * slot + 1], dir.commission[3 * slot + 2]];
         let req = ScheduleMeeting { room: dir.rooms[i % dir.rooms.len()], start, end: start + SignedDuration::from_mins(30), commission: members, overrides: vec![] };
         let t = Instant::now();
-        match app.schedule_meeting(&official, *id, req).await {
+        match app.decide_schedule(&official, *id, req).await {
             Ok(_) => {}
             Err(glassroom_app::AppError::Refused { .. }) => refused += 1,
             Err(e) => anyhow::bail!("schedule failed: {e}"),

@@ -15,6 +15,14 @@ macro_rules! impl_tx {
                 self.lock(1).await
             }
 
+            async fn directory_version(&mut self) -> crate::Result<i64> {
+                Ok(sqlx::query_scalar("SELECT version FROM directory_version WHERE id = 1").fetch_one(&mut *self.tx).await?)
+            }
+            async fn bump_directory_version(&mut self) -> crate::Result<()> {
+                sqlx::query("UPDATE directory_version SET version = version + 1 WHERE id = 1").execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
             async fn organisations(&mut self) -> crate::Result<Vec<crate::OrgRow>> {
                 Ok(sqlx::query_as("SELECT id, code, parent_id, kind, name_ru, name_kk, name_en, bin, time_zone, calendar FROM organisations ORDER BY id")
                     .fetch_all(&mut *self.tx).await?)
@@ -268,9 +276,14 @@ macro_rules! impl_tx {
             }
             async fn set_commission(&mut self, meeting_id: i64, members: &[i64]) -> crate::Result<()> {
                 sqlx::query("DELETE FROM meeting_commission WHERE meeting_id = $1").bind(meeting_id).execute(&mut *self.tx).await?;
-                for p in members {
-                    sqlx::query("INSERT INTO meeting_commission (meeting_id, person_id) VALUES ($1, $2)").bind(meeting_id).bind(*p).execute(&mut *self.tx).await?;
+                if members.is_empty() {
+                    return Ok(());
                 }
+                let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO meeting_commission (meeting_id, person_id) ");
+                q.push_values(members, |mut row, p| {
+                    row.push_bind(meeting_id).push_bind(*p);
+                });
+                q.build().execute(&mut *self.tx).await?;
                 Ok(())
             }
             async fn update_commission_member(&mut self, c: &crate::CommissionRow) -> crate::Result<()> {

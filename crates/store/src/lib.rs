@@ -67,6 +67,8 @@ pub trait Tx: Send {
     async fn lock_bookings(&mut self) -> Result<()>;
 
     // directory
+    async fn directory_version(&mut self) -> Result<i64>;
+    async fn bump_directory_version(&mut self) -> Result<()>;
     async fn organisations(&mut self) -> Result<Vec<OrgRow>>;
     async fn insert_organisation(&mut self, o: &OrgRow) -> Result<i64>;
     async fn update_organisation(&mut self, o: &OrgRow) -> Result<()>;

@@ -210,6 +210,14 @@ CREATE TABLE violations (
 );
 CREATE INDEX violations_by_org ON violations (org_id, opened_us);
 
+-- Bumped by every directory change, so each server knows when its in-memory snapshot of the
+-- directory (organisations, people, rooms, calendars, policies, conflicts, awards) is stale.
+CREATE TABLE directory_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO directory_version (id, version) VALUES (1, 0);
+
 -- The event journal: append-only. The ledger (Merkle log) seals these rows in `seq` order.
 CREATE TABLE events (
     seq BIGSERIAL PRIMARY KEY,
