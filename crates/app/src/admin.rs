@@ -10,7 +10,7 @@ use crate::auth::{Actor, Role};
 use crate::context::OrgTree;
 use crate::time::to_us;
 use crate::views::OrgRef;
-use crate::{events, App, AppError};
+use crate::{App, AppError, events};
 
 /// A room with its inputs.
 #[derive(Debug, Clone)]
@@ -35,7 +35,12 @@ fn staff(actor: &Actor) -> bool {
 impl App {
     pub async fn organisations(&self) -> Result<Vec<OrgRef>, AppError> {
         let mut tx = self.store.read().await?;
-        Ok(tx.organisations().await?.iter().map(crate::meetings::org_ref).collect())
+        Ok(tx
+            .organisations()
+            .await?
+            .iter()
+            .map(crate::meetings::org_ref)
+            .collect())
     }
 
     pub async fn profile(&self, actor: &Actor) -> Result<Profile, AppError> {
@@ -49,12 +54,24 @@ impl App {
             Some(b) => tx.business(b).await?,
             None => None,
         };
-        let roles = actor.roles.iter().filter_map(|(r, o)| tree.get(*o).map(|org| (*r, crate::meetings::org_ref(org)))).collect();
-        Ok(Profile { login: actor.login.clone(), person, business, roles })
+        let roles = actor
+            .roles
+            .iter()
+            .filter_map(|(r, o)| tree.get(*o).map(|org| (*r, crate::meetings::org_ref(org))))
+            .collect();
+        Ok(Profile {
+            login: actor.login.clone(),
+            person,
+            business,
+            roles,
+        })
     }
 
     /// People of the directory, without private data. Staff only.
-    pub async fn people(&self, actor: &Actor) -> Result<Vec<(PersonRow, Vec<(Role, i64)>)>, AppError> {
+    pub async fn people(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(PersonRow, Vec<(Role, i64)>)>, AppError> {
         if !staff(actor) {
             return Err(AppError::Forbidden);
         }
@@ -64,8 +81,19 @@ impl App {
         Ok(people
             .into_iter()
             .map(|p| {
-                let r = roles.iter().filter(|r| r.person_id == p.id).filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id))).collect();
-                (PersonRow { iin: None, phone: None, ..p }, r)
+                let r = roles
+                    .iter()
+                    .filter(|r| r.person_id == p.id)
+                    .filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id)))
+                    .collect();
+                (
+                    PersonRow {
+                        iin: None,
+                        phone: None,
+                        ..p
+                    },
+                    r,
+                )
             })
             .collect())
     }
@@ -76,36 +104,93 @@ impl App {
         }
         let mut tx = self.store.read().await?;
         let inputs = tx.inputs().await?;
-        Ok(tx.rooms().await?.into_iter().map(|room| RoomWithInputs { inputs: inputs.iter().filter(|i| i.room_id == room.id).cloned().collect(), room }).collect())
+        Ok(tx
+            .rooms()
+            .await?
+            .into_iter()
+            .map(|room| RoomWithInputs {
+                inputs: inputs
+                    .iter()
+                    .filter(|i| i.room_id == room.id)
+                    .cloned()
+                    .collect(),
+                room,
+            })
+            .collect())
     }
 
     /// Businesses are public data (name, BIN); the address only for staff.
-    pub async fn business_by_bin(&self, actor: Option<&Actor>, bin: &str) -> Result<BusinessRow, AppError> {
-        let bin = glassroom_domain::Bin::parse(bin).map_err(|e| AppError::invalid("bin", "invalid_bin", format!("BIN {bin}: {e}")))?;
+    pub async fn business_by_bin(
+        &self,
+        actor: Option<&Actor>,
+        bin: &str,
+    ) -> Result<BusinessRow, AppError> {
+        let bin = glassroom_domain::Bin::parse(bin)
+            .map_err(|e| AppError::invalid("bin", "invalid_bin", format!("BIN {bin}: {e}")))?;
         let mut tx = self.store.read().await?;
-        let b = tx.business_by_bin(bin.as_str()).await?.ok_or(AppError::NotFound("business"))?;
-        let show_address = actor.is_some_and(staff) || actor.is_some_and(|a| a.business_id == Some(b.id));
-        Ok(if show_address { b } else { BusinessRow { address: None, ..b } })
+        let b = tx
+            .business_by_bin(bin.as_str())
+            .await?
+            .ok_or(AppError::NotFound("business"))?;
+        let show_address =
+            actor.is_some_and(staff) || actor.is_some_and(|a| a.business_id == Some(b.id));
+        Ok(if show_address {
+            b
+        } else {
+            BusinessRow { address: None, ..b }
+        })
     }
 
     /// Sets an input's state (administrators, until the recorder reports states itself).
-    pub async fn set_input_state(&self, actor: &Actor, input_id: i64, state: &str) -> Result<InputRow, AppError> {
+    pub async fn set_input_state(
+        &self,
+        actor: &Actor,
+        input_id: i64,
+        state: &str,
+    ) -> Result<InputRow, AppError> {
         let now = self.clock.now();
-        let parsed = InputState::parse(state).ok_or_else(|| AppError::invalid("state", "invalid_state", format!("state {state} is not one of recording, ready, reconnecting, offline")))?;
+        let parsed = InputState::parse(state).ok_or_else(|| {
+            AppError::invalid(
+                "state",
+                "invalid_state",
+                format!("state {state} is not one of recording, ready, reconnecting, offline"),
+            )
+        })?;
         let mut tx = self.store.write().await?;
         let tree = OrgTree::load(&mut *tx).await?;
-        let input = tx.inputs().await?.into_iter().find(|i| i.id == input_id).ok_or(AppError::NotFound("input"))?;
-        let room = tx.room(input.room_id).await?.ok_or(AppError::NotFound("room"))?;
+        let input = tx
+            .inputs()
+            .await?
+            .into_iter()
+            .find(|i| i.id == input_id)
+            .ok_or(AppError::NotFound("input"))?;
+        let room = tx
+            .room(input.room_id)
+            .await?
+            .ok_or(AppError::NotFound("room"))?;
         if !actor.has_role_for(Role::Admin, room.org_id, &tree) {
             return Err(AppError::Forbidden);
         }
         if input.state == parsed.code() {
             return Ok(input);
         }
-        let updated = InputRow { state: parsed.code().into(), state_since_us: to_us(now), ..input };
+        let updated = InputRow {
+            state: parsed.code().into(),
+            state_since_us: to_us(now),
+            ..input
+        };
         tx.update_input(&updated).await?;
-        tx.log_input_state(updated.id, to_us(now), parsed.code()).await?;
-        events::record(&mut *tx, now, "room.input_state", &format!("room:{}", room.code), Some(actor), json!({"input": updated.code, "state": parsed.code()})).await?;
+        tx.log_input_state(updated.id, to_us(now), parsed.code())
+            .await?;
+        events::record(
+            &mut *tx,
+            now,
+            "room.input_state",
+            &format!("room:{}", room.code),
+            Some(actor),
+            json!({"input": updated.code, "state": parsed.code()}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -125,7 +210,11 @@ impl App {
     }
 
     /// The events of a meeting, for those who may see the meeting.
-    pub async fn meeting_events(&self, viewer: Option<&Actor>, id: i64) -> Result<Vec<EventRow>, AppError> {
+    pub async fn meeting_events(
+        &self,
+        viewer: Option<&Actor>,
+        id: i64,
+    ) -> Result<Vec<EventRow>, AppError> {
         self.get_meeting(viewer, id).await?;
         let mut tx = self.store.read().await?;
         Ok(tx.events_of(&format!("meeting:{id}")).await?)

@@ -5,7 +5,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::context::OrgTree;
-use crate::{events, App, AppError};
+use crate::{App, AppError, events};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -17,7 +17,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Official, Role::Commission, Role::Compliance, Role::Auditor, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::Official,
+        Role::Commission,
+        Role::Compliance,
+        Role::Auditor,
+        Role::Admin,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Role::Official => "official",
@@ -50,7 +56,9 @@ impl Actor {
     /// Holds `role` for `org`: at the organisation itself, or (for every role but `official`, which
     /// is for one's own organisation only) at an ancestor.
     pub fn has_role_for(&self, role: Role, org: i64, tree: &OrgTree) -> bool {
-        self.roles.iter().any(|(r, at)| *r == role && (*at == org || (role.covers_subtree() && tree.is_ancestor(*at, org))))
+        self.roles.iter().any(|(r, at)| {
+            *r == role && (*at == org || (role.covers_subtree() && tree.is_ancestor(*at, org)))
+        })
     }
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.iter().any(|(r, _)| *r == role)
@@ -81,31 +89,61 @@ impl App {
     /// Resolves a bearer token to its actor.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
         let mut tx = self.store.read().await?;
-        let account = tx.account_by_token(&hash_token(token)).await?.ok_or(AppError::Unauthenticated)?;
+        let account = tx
+            .account_by_token(&hash_token(token))
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         if account.disabled {
             return Err(AppError::Unauthenticated);
         }
         let roles = match account.person_id {
-            Some(p) => tx.roles_of(p).await?.into_iter().filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id))).collect(),
+            Some(p) => tx
+                .roles_of(p)
+                .await?
+                .into_iter()
+                .filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id)))
+                .collect(),
             None => Vec::new(),
         };
-        Ok(Actor { account_id: account.id, login: account.login, person_id: account.person_id, business_id: account.business_id, roles })
+        Ok(Actor {
+            account_id: account.id,
+            login: account.login,
+            person_id: account.person_id,
+            business_id: account.business_id,
+            roles,
+        })
     }
 
     /// Issues a fresh API token for `login`. Only its hash is stored; issuing it is an event.
     pub async fn issue_token(&self, login: &str) -> Result<String, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let account = tx.account_by_login(login).await?.ok_or(AppError::NotFound("account"))?;
+        let account = tx
+            .account_by_login(login)
+            .await?
+            .ok_or(AppError::NotFound("account"))?;
         if account.disabled {
-            return Err(AppError::invalid("login", "account_disabled", format!("account {login} is disabled")));
+            return Err(AppError::invalid(
+                "login",
+                "account_disabled",
+                format!("account {login} is disabled"),
+            ));
         }
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = format!("gr_{}", hex::encode(bytes));
         let hash = hash_token(&token);
-        tx.insert_token(&hash, account.id, crate::time::to_us(now)).await?;
-        events::record(&mut *tx, now, "account.token_issued", &format!("account:{}", account.login), None, json!({ "token_sha256_prefix": &hash[..12] })).await?;
+        tx.insert_token(&hash, account.id, crate::time::to_us(now))
+            .await?;
+        events::record(
+            &mut *tx,
+            now,
+            "account.token_issued",
+            &format!("account:{}", account.login),
+            None,
+            json!({ "token_sha256_prefix": &hash[..12] }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -115,11 +153,25 @@ impl App {
     /// The actor behind a login, for trusted callers (the CLI, the demo seeder, tests).
     pub async fn actor_by_login(&self, login: &str) -> Result<Actor, AppError> {
         let mut tx = self.store.read().await?;
-        let account = tx.account_by_login(login).await?.ok_or(AppError::NotFound("account"))?;
+        let account = tx
+            .account_by_login(login)
+            .await?
+            .ok_or(AppError::NotFound("account"))?;
         let roles = match account.person_id {
-            Some(p) => tx.roles_of(p).await?.into_iter().filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id))).collect(),
+            Some(p) => tx
+                .roles_of(p)
+                .await?
+                .into_iter()
+                .filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id)))
+                .collect(),
             None => Vec::new(),
         };
-        Ok(Actor { account_id: account.id, login: account.login, person_id: account.person_id, business_id: account.business_id, roles })
+        Ok(Actor {
+            account_id: account.id,
+            login: account.login,
+            person_id: account.person_id,
+            business_id: account.business_id,
+            roles,
+        })
     }
 }

@@ -7,12 +7,15 @@ use std::sync::{Arc, Mutex};
 use jiff::civil::Date;
 
 use glassroom_domain::calendar::{DayKind, WorkSchedule, WorkWeek};
-use glassroom_domain::tender::{tender_winner_evidence, Award, AwardKind};
+use glassroom_domain::tender::{Award, AwardKind, tender_winner_evidence};
 use glassroom_domain::{PersonId, RuleCode, RulePolicy, Severity, WorkingCalendar};
-use glassroom_store::{AwardRow, BusinessRow, CalendarDayRow, OrgRow, PersonRow, PolicyRow, RoleRow, RoomRow, ScheduleRow, Tx};
+use glassroom_store::{
+    AwardRow, BusinessRow, CalendarDayRow, OrgRow, PersonRow, PolicyRow, RoleRow, RoomRow,
+    ScheduleRow, Tx,
+};
 
-use crate::time::{parse_date, parse_hm, zone};
 use crate::AppError;
+use crate::time::{parse_date, parse_hm, zone};
 
 /// The organisation hierarchy: akimat → departments → subordinate enterprises.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +55,11 @@ impl OrgTree {
         self.ancestors_or_self(org).contains(&ancestor)
     }
     pub fn subtree(&self, org: i64) -> Vec<i64> {
-        self.orgs.iter().filter(|o| self.is_ancestor(org, o.id)).map(|o| o.id).collect()
+        self.orgs
+            .iter()
+            .filter(|o| self.is_ancestor(org, o.id))
+            .map(|o| o.id)
+            .collect()
     }
 }
 
@@ -78,7 +85,10 @@ pub struct Directory {
 impl Directory {
     /// A snapshot that matches no store version, so the first use loads the real one.
     pub fn empty() -> Self {
-        Directory { version: -1, ..Default::default() }
+        Directory {
+            version: -1,
+            ..Default::default()
+        }
     }
 
     pub async fn load(tx: &mut dyn Tx, version: i64) -> Result<Self, AppError> {
@@ -92,7 +102,10 @@ impl Directory {
         }
         let mut conflicts: HashMap<i64, Vec<i64>> = HashMap::new();
         for c in tx.conflicts().await? {
-            conflicts.entry(c.business_id).or_default().push(c.person_id);
+            conflicts
+                .entry(c.business_id)
+                .or_default()
+                .push(c.person_id);
         }
         let mut awards: HashMap<i64, Vec<AwardRow>> = HashMap::new();
         for a in tx.awards().await? {
@@ -103,7 +116,12 @@ impl Directory {
             tree: OrgTree::load(tx).await?,
             people: tx.people().await?.into_iter().map(|p| (p.id, p)).collect(),
             roles,
-            businesses: tx.businesses().await?.into_iter().map(|b| (b.id, b)).collect(),
+            businesses: tx
+                .businesses()
+                .await?
+                .into_iter()
+                .map(|b| (b.id, b))
+                .collect(),
             rooms: tx.rooms().await?.into_iter().map(|r| (r.id, r)).collect(),
             schedules: tx.work_schedules().await?,
             days,
@@ -115,20 +133,34 @@ impl Directory {
     }
 
     pub fn has_role(&self, person: i64, role: &str, pred: impl Fn(i64) -> bool) -> bool {
-        self.roles.get(&person).is_some_and(|rs| rs.iter().any(|r| r.role == role && pred(r.org_id)))
+        self.roles
+            .get(&person)
+            .is_some_and(|rs| rs.iter().any(|r| r.role == role && pred(r.org_id)))
     }
 
     /// The working calendar of `org`: the nearest organisation up the tree that has hours defines
     /// them; the days off come from the organisation's country calendar.
     pub fn calendar(&self, org: i64) -> Result<Arc<WorkingCalendar>, AppError> {
-        if let Some(c) = self.calendars.lock().ok().and_then(|m| m.get(&org).cloned()) {
+        if let Some(c) = self
+            .calendars
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&org).cloned())
+        {
             return Ok(c);
         }
-        let row = self.tree.get(org).ok_or(AppError::NotFound("organisation"))?;
+        let row = self
+            .tree
+            .get(org)
+            .ok_or(AppError::NotFound("organisation"))?;
         let tz = zone(&row.time_zone)?;
         let mut schedules = Vec::new();
         for candidate in self.tree.ancestors_or_self(org) {
-            let own: Vec<&ScheduleRow> = self.schedules.iter().filter(|s| s.org_id == candidate).collect();
+            let own: Vec<&ScheduleRow> = self
+                .schedules
+                .iter()
+                .filter(|s| s.org_id == candidate)
+                .collect();
             if !own.is_empty() {
                 for s in own {
                     schedules.push(schedule_from_row(s)?);
@@ -137,9 +169,22 @@ impl Directory {
             }
         }
         let mut days = BTreeMap::new();
-        for d in self.days.get(&row.calendar).map(Vec::as_slice).unwrap_or_default() {
-            let date = parse_date(&d.day).ok_or_else(|| AppError::Internal(format!("bad calendar date {}", d.day)))?;
-            days.insert(date, if d.kind == "working_day" { DayKind::WorkingDay } else { DayKind::DayOff });
+        for d in self
+            .days
+            .get(&row.calendar)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let date = parse_date(&d.day)
+                .ok_or_else(|| AppError::Internal(format!("bad calendar date {}", d.day)))?;
+            days.insert(
+                date,
+                if d.kind == "working_day" {
+                    DayKind::WorkingDay
+                } else {
+                    DayKind::DayOff
+                },
+            );
         }
         let cal = Arc::new(WorkingCalendar::new(tz, schedules, days));
         if let Ok(mut m) = self.calendars.lock() {
@@ -160,11 +205,16 @@ impl Directory {
             let chosen = chain.iter().find_map(|o| {
                 self.policy
                     .iter()
-                    .filter(|s| s.org_id == *o && s.setting == name && parse_date(&s.effective_from).is_some_and(|d| d <= on))
+                    .filter(|s| {
+                        s.org_id == *o
+                            && s.setting == name
+                            && parse_date(&s.effective_from).is_some_and(|d| d <= on)
+                    })
                     .max_by(|a, b| a.effective_from.cmp(&b.effective_from))
             });
             if let Some(s) = chosen {
-                apply_setting(&mut policy, &s.setting, &s.value).map_err(|e| AppError::Internal(format!("stored policy {}: {e}", s.setting)))?;
+                apply_setting(&mut policy, &s.setting, &s.value)
+                    .map_err(|e| AppError::Internal(format!("stored policy {}: {e}", s.setting)))?;
             }
         }
         Ok(policy)
@@ -172,11 +222,20 @@ impl Directory {
 
     /// People who declared a conflict of interest with `business`.
     pub fn conflicted(&self, business: i64) -> Vec<PersonId> {
-        self.conflicts.get(&business).map(|v| v.iter().copied().map(PersonId).collect()).unwrap_or_default()
+        self.conflicts
+            .get(&business)
+            .map(|v| v.iter().copied().map(PersonId).collect())
+            .unwrap_or_default()
     }
 
     /// The award or contract that makes `business` a tender winner of `org` (or its subtree) on `on`.
-    pub fn tender_award(&self, org: i64, business: i64, on: Date, lookback_months: i32) -> Option<Award> {
+    pub fn tender_award(
+        &self,
+        org: i64,
+        business: i64,
+        on: Date,
+        lookback_months: i32,
+    ) -> Option<Award> {
         let subtree = self.tree.subtree(org);
         let awards: Vec<Award> = self
             .awards
@@ -188,7 +247,11 @@ impl Directory {
             .filter_map(|r| {
                 Some(Award {
                     reference: r.reference.clone(),
-                    kind: if r.kind == "contract" { AwardKind::Contract } else { AwardKind::Award },
+                    kind: if r.kind == "contract" {
+                        AwardKind::Contract
+                    } else {
+                        AwardKind::Award
+                    },
                     date: parse_date(&r.award_date)?,
                     end: r.end_date.as_deref().and_then(parse_date),
                     active: r.active,
@@ -210,14 +273,30 @@ pub async fn working_calendar(tx: &mut dyn Tx, org: i64) -> Result<Arc<WorkingCa
 }
 
 pub fn schedule_from_row(s: &ScheduleRow) -> Result<WorkSchedule, AppError> {
-    let bad = || AppError::Internal(format!("bad working hours for organisation {} from {}", s.org_id, s.effective_from));
+    let bad = || {
+        AppError::Internal(format!(
+            "bad working hours for organisation {} from {}",
+            s.org_id, s.effective_from
+        ))
+    };
     let from = parse_date(&s.effective_from).ok_or_else(bad)?;
-    let week = if s.week == "six_day" { WorkWeek::SixDay } else { WorkWeek::FiveDay };
+    let week = if s.week == "six_day" {
+        WorkWeek::SixDay
+    } else {
+        WorkWeek::FiveDay
+    };
     let lunch = match (&s.lunch_start, &s.lunch_end) {
         (Some(a), Some(b)) => Some((parse_hm(a).ok_or_else(bad)?, parse_hm(b).ok_or_else(bad)?)),
         _ => None,
     };
-    WorkSchedule::new(from, week, parse_hm(&s.start_time).ok_or_else(bad)?, parse_hm(&s.end_time).ok_or_else(bad)?, lunch).map_err(|_| bad())
+    WorkSchedule::new(
+        from,
+        week,
+        parse_hm(&s.start_time).ok_or_else(bad)?,
+        parse_hm(&s.end_time).ok_or_else(bad)?,
+        lunch,
+    )
+    .map_err(|_| bad())
 }
 
 /// Applies one named setting (`commission_quorum`, `coverage_threshold`, `tender_lookback_months`,
@@ -225,20 +304,32 @@ pub fn schedule_from_row(s: &ScheduleRow) -> Result<WorkSchedule, AppError> {
 pub fn apply_setting(policy: &mut RulePolicy, name: &str, value: &str) -> Result<(), String> {
     match name {
         "commission_quorum" => {
-            let q: usize = value.parse().map_err(|_| format!("'{value}' is not a whole number"))?;
+            let q: usize = value
+                .parse()
+                .map_err(|_| format!("'{value}' is not a whole number"))?;
             policy.set_commission_quorum(q).map_err(|e| e.to_string())
         }
         "coverage_threshold" => {
-            let v: f64 = value.parse().map_err(|_| format!("'{value}' is not a number"))?;
+            let v: f64 = value
+                .parse()
+                .map_err(|_| format!("'{value}' is not a number"))?;
             policy.set_coverage_threshold(v).map_err(|e| e.to_string())
         }
         "tender_lookback_months" => {
-            let m: i32 = value.parse().map_err(|_| format!("'{value}' is not a whole number"))?;
-            policy.set_tender_lookback_months(m).map_err(|e| e.to_string())
+            let m: i32 = value
+                .parse()
+                .map_err(|_| format!("'{value}' is not a whole number"))?;
+            policy
+                .set_tender_lookback_months(m)
+                .map_err(|e| e.to_string())
         }
         other => {
-            let rule = other.strip_prefix("severity.").and_then(RuleCode::parse).ok_or_else(|| format!("unknown setting '{other}'"))?;
-            let sev = Severity::parse(value).ok_or_else(|| format!("unknown severity '{value}'"))?;
+            let rule = other
+                .strip_prefix("severity.")
+                .and_then(RuleCode::parse)
+                .ok_or_else(|| format!("unknown setting '{other}'"))?;
+            let sev =
+                Severity::parse(value).ok_or_else(|| format!("unknown severity '{value}'"))?;
             policy.set_severity(rule, sev).map_err(|e| e.to_string())
         }
     }

@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use glassroom_domain::WorkingCalendar;
 use glassroom_store::{Counted, Store};
 
-use crate::context::{working_calendar, OrgTree};
+use crate::context::{OrgTree, working_calendar};
 
 use crate::directory::parse_directory;
 use crate::meetings::{OverrideInput, RepresentativeInput, RequestMeeting, ScheduleMeeting};
@@ -20,18 +20,33 @@ pub const DEMO_DIRECTORY: &str = include_str!("../../../data/demo/directory.toml
 
 /// Demo accounts: login and what to try with it.
 pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
-    ("akhmetov", "official — head of the Department of Entrepreneurship"),
+    (
+        "akhmetov",
+        "official — head of the Department of Entrepreneurship",
+    ),
     ("seitkali", "official — Department of Construction"),
     ("zhaksylykov", "official — ГКП «Астана су арнасы»"),
     ("omarova", "commission member"),
     ("bekov", "commission member"),
-    ("nurpeisova", "commission member (declared conflict with ТОО «Astana Digital Solutions»)"),
+    (
+        "nurpeisova",
+        "commission member (declared conflict with ТОО «Astana Digital Solutions»)",
+    ),
     ("kassymov", "compliance officer of the akimat"),
-    ("tulegenova", "auditor — Interagency Anti-Corruption Commission"),
+    (
+        "tulegenova",
+        "auditor — Interagency Anti-Corruption Commission",
+    ),
     ("admin", "system administrator"),
-    ("saryarka", "business — ТОО «Сарыарка Курылыс» (tender winner of the Department of Construction)"),
+    (
+        "saryarka",
+        "business — ТОО «Сарыарка Курылыс» (tender winner of the Department of Construction)",
+    ),
     ("nurservice", "business — ТОО «Нур-Сервис Астана»"),
-    ("qwt", "business — ТОО «Qazaq Water Tech» (tender winner of «Астана су арнасы»)"),
+    (
+        "qwt",
+        "business — ТОО «Qazaq Water Tech» (tender winner of «Астана су арнасы»)",
+    ),
     ("ads", "business — ТОО «Astana Digital Solutions»"),
 ];
 
@@ -44,7 +59,9 @@ struct Seeder {
 
 impl Seeder {
     fn at(&self, d: Date, h: i8, m: i8) -> Timestamp {
-        self.tz.to_timestamp(d.at(h, m, 0, 0)).unwrap_or(Timestamp::UNIX_EPOCH)
+        self.tz
+            .to_timestamp(d.at(h, m, 0, 0))
+            .unwrap_or(Timestamp::UNIX_EPOCH)
     }
     fn set(&self, d: Date, h: i8, m: i8) {
         self.clock.set(self.at(d, h, m));
@@ -66,9 +83,24 @@ impl Seeder {
     async fn id_of(&self, table: &str, code: &str) -> Result<i64, AppError> {
         let mut tx = self.app.store.read().await?;
         let id = match table {
-            "org" => tx.organisations().await?.into_iter().find(|o| o.code == code).map(|o| o.id),
-            "person" => tx.people().await?.into_iter().find(|p| p.code == code).map(|p| p.id),
-            "room" => tx.rooms().await?.into_iter().find(|r| r.code == code).map(|r| r.id),
+            "org" => tx
+                .organisations()
+                .await?
+                .into_iter()
+                .find(|o| o.code == code)
+                .map(|o| o.id),
+            "person" => tx
+                .people()
+                .await?
+                .into_iter()
+                .find(|p| p.code == code)
+                .map(|p| p.id),
+            "room" => tx
+                .rooms()
+                .await?
+                .into_iter()
+                .find(|r| r.code == code)
+                .map(|r| r.id),
             _ => None,
         };
         id.ok_or(AppError::NotFound("demo directory entry"))
@@ -78,20 +110,38 @@ impl Seeder {
         let room_id = self.id_of("room", room).await?;
         let inputs: Vec<i64> = {
             let mut tx = self.app.store.read().await?;
-            tx.inputs_of(room_id).await?.into_iter().map(|i| i.id).collect()
+            tx.inputs_of(room_id)
+                .await?
+                .into_iter()
+                .map(|i| i.id)
+                .collect()
         };
         for i in inputs {
             self.app.set_input_state(&admin, i, state).await?;
         }
         Ok(())
     }
-    async fn request(&self, by: &str, org: &str, host: &str, bin: &str, subject: &str, kind: &str, day: Date) -> Result<i64, AppError> {
+    async fn request(
+        &self,
+        by: &str,
+        org: &str,
+        host: &str,
+        bin: &str,
+        subject: &str,
+        kind: &str,
+        day: Date,
+    ) -> Result<i64, AppError> {
         let actor = self.app.actor_by_login(by).await?;
         let req = RequestMeeting {
             organisation: self.id_of("org", org).await?,
             host: self.id_of("person", host).await?,
             business_bin: bin.into(),
-            representatives: vec![RepresentativeInput { full_name: "Представитель по доверенности".into(), role: Some("представитель".into()), iin: None, phone: None }],
+            representatives: vec![RepresentativeInput {
+                full_name: "Представитель по доверенности".into(),
+                role: Some("представитель".into()),
+                iin: None,
+                phone: None,
+            }],
             subject: subject.into(),
             kind: kind.into(),
             wished_from: self.at(day, 9, 0),
@@ -99,14 +149,30 @@ impl Seeder {
         };
         Ok(self.app.request_meeting(&actor, req).await?.id)
     }
-    async fn schedule(&self, by: &str, id: i64, room: &str, day: Date, (h, m): (i8, i8), minutes: i64, commission: &[&str], overrides: Vec<OverrideInput>) -> Result<(), AppError> {
+    async fn schedule(
+        &self,
+        by: &str,
+        id: i64,
+        room: &str,
+        day: Date,
+        (h, m): (i8, i8),
+        minutes: i64,
+        commission: &[&str],
+        overrides: Vec<OverrideInput>,
+    ) -> Result<(), AppError> {
         let actor = self.app.actor_by_login(by).await?;
         let mut members = Vec::new();
         for c in commission {
             members.push(self.id_of("person", c).await?);
         }
         let start = self.at(day, h, m);
-        let req = ScheduleMeeting { room: self.id_of("room", room).await?, start, end: start + SignedDuration::from_mins(minutes), commission: members, overrides };
+        let req = ScheduleMeeting {
+            room: self.id_of("room", room).await?,
+            start,
+            end: start + SignedDuration::from_mins(minutes),
+            commission: members,
+            overrides,
+        };
         self.app.schedule_meeting(&actor, id, req).await.map(|_| ())
     }
     async fn check_in_all(&self, id: i64, who: &[&str]) -> Result<(), AppError> {
@@ -124,7 +190,8 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
     let clock = ManualClock::new(now - SignedDuration::from_hours(24 * 60));
     let app = App::new(store.clone(), Arc::new(clock.clone()));
     app.ensure_shipped_data().await?;
-    app.apply_directory(None, parse_directory(DEMO_DIRECTORY, "toml")?).await?;
+    app.apply_directory(None, parse_directory(DEMO_DIRECTORY, "toml")?)
+        .await?;
     {
         let mut tx = store.read().await?;
         if tx.count(Counted::Meetings).await? > 0 {
@@ -135,21 +202,50 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
     let calendar = {
         let mut tx = store.read().await?;
         let tree = OrgTree::load(&mut *tx).await?;
-        let org = tree.by_code("entrepreneurship").map(|o| o.id).ok_or(AppError::NotFound("demo organisation"))?;
+        let org = tree
+            .by_code("entrepreneurship")
+            .map(|o| o.id)
+            .ok_or(AppError::NotFound("demo organisation"))?;
         working_calendar(&mut *tx, org).await?
     };
-    let s = Seeder { app, clock, tz: tz.clone(), calendar };
+    let s = Seeder {
+        app,
+        clock,
+        tz: tz.clone(),
+        calendar,
+    };
     let today = tz.to_datetime(now).date();
     let mut count = 0;
 
     // 1. Published: the whole lifecycle, ten working days ago.
     let d1 = s.working_day(today, -1, 10);
     s.set(s.working_day(d1, -1, 1), 9, 0);
-    let m1 = s.request("nurservice", "entrepreneurship", "akhmetov", "070840003411", "Получение государственной поддержки по программе «Бизнестің жол картасы»", "consultation", d1).await?;
-    s.schedule("akhmetov", m1, "akimat-101", d1, (10, 0), 60, &["omarova", "bekov"], vec![]).await?;
+    let m1 = s
+        .request(
+            "nurservice",
+            "entrepreneurship",
+            "akhmetov",
+            "070840003411",
+            "Получение государственной поддержки по программе «Бизнестің жол картасы»",
+            "consultation",
+            d1,
+        )
+        .await?;
+    s.schedule(
+        "akhmetov",
+        m1,
+        "akimat-101",
+        d1,
+        (10, 0),
+        60,
+        &["omarova", "bekov"],
+        vec![],
+    )
+    .await?;
     s.set(d1, 9, 45);
     s.set_room_inputs("akimat-101", "recording").await?;
-    s.check_in_all(m1, &["omarova", "bekov", "akhmetov", "nurservice"]).await?;
+    s.check_in_all(m1, &["omarova", "bekov", "akhmetov", "nurservice"])
+        .await?;
     s.set(d1, 10, 0);
     let akhmetov = s.app.actor_by_login("akhmetov").await?;
     s.app.start_meeting(&akhmetov, m1, vec![]).await?;
@@ -157,7 +253,14 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
     s.app.end_meeting(&akhmetov, m1).await?;
     s.set(d1, 10, 55);
     s.set_room_inputs("akimat-101", "ready").await?;
-    s.app.write_protocol(&akhmetov, m1, "Разъяснены условия субсидирования ставки вознаграждения и перечень документов.", "Консультация оказана; заявка будет подана через портал eGov.").await?;
+    s.app
+        .write_protocol(
+            &akhmetov,
+            m1,
+            "Разъяснены условия субсидирования ставки вознаграждения и перечень документов.",
+            "Консультация оказана; заявка будет подана через портал eGov.",
+        )
+        .await?;
     for who in ["omarova", "bekov"] {
         let a = s.app.actor_by_login(who).await?;
         s.app.sign_protocol(&a, m1).await?;
@@ -171,11 +274,32 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
     // 2. Completed with a recording gap (a violation case), protocol awaiting signatures.
     let d2 = s.working_day(today, -1, 5);
     s.set(s.working_day(d2, -1, 1), 9, 0);
-    let m2 = s.request("seitkali", "construction", "seitkali", "150640010236", "Согласование графика строительно-монтажных работ", "document_signing", d2).await?;
-    s.schedule("seitkali", m2, "akimat-101", d2, (15, 0), 60, &["omarova", "bekov"], vec![]).await?;
+    let m2 = s
+        .request(
+            "seitkali",
+            "construction",
+            "seitkali",
+            "150640010236",
+            "Согласование графика строительно-монтажных работ",
+            "document_signing",
+            d2,
+        )
+        .await?;
+    s.schedule(
+        "seitkali",
+        m2,
+        "akimat-101",
+        d2,
+        (15, 0),
+        60,
+        &["omarova", "bekov"],
+        vec![],
+    )
+    .await?;
     s.set(d2, 14, 50);
     s.set_room_inputs("akimat-101", "recording").await?;
-    s.check_in_all(m2, &["omarova", "bekov", "seitkali", "ads"]).await?;
+    s.check_in_all(m2, &["omarova", "bekov", "seitkali", "ads"])
+        .await?;
     s.set(d2, 15, 0);
     let seitkali = s.app.actor_by_login("seitkali").await?;
     s.app.start_meeting(&seitkali, m2, vec![]).await?;
@@ -184,7 +308,12 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
     let cam = {
         let room = s.id_of("room", "akimat-101").await?;
         let mut tx = s.app.store.read().await?;
-        tx.inputs_of(room).await?.into_iter().next().map(|i| i.id).ok_or(AppError::NotFound("demo input"))?
+        tx.inputs_of(room)
+            .await?
+            .into_iter()
+            .next()
+            .map(|i| i.id)
+            .ok_or(AppError::NotFound("demo input"))?
     };
     s.app.set_input_state(&admin, cam, "reconnecting").await?;
     s.set(d2, 15, 23);
@@ -192,26 +321,78 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
     s.set(d2, 15, 55);
     s.app.end_meeting(&seitkali, m2).await?;
     s.set_room_inputs("akimat-101", "ready").await?;
-    s.app.write_protocol(&seitkali, m2, "Рассмотрен график работ на III квартал; замечаний нет.", "График согласован, подписан акт.").await?;
+    s.app
+        .write_protocol(
+            &seitkali,
+            m2,
+            "Рассмотрен график работ на III квартал; замечаний нет.",
+            "График согласован, подписан акт.",
+        )
+        .await?;
     count += 1;
 
     // 3. No-show, three working days ago.
     let d3 = s.working_day(today, -1, 3);
     s.set(s.working_day(d3, -1, 1), 9, 0);
-    let m3 = s.request("akhmetov", "entrepreneurship", "akhmetov", "120340007894", "Разъяснение порядка получения лицензии", "consultation", d3).await?;
-    s.schedule("akhmetov", m3, "akimat-102", d3, (11, 0), 30, &["omarova", "nurpeisova"], vec![]).await?;
+    let m3 = s
+        .request(
+            "akhmetov",
+            "entrepreneurship",
+            "akhmetov",
+            "120340007894",
+            "Разъяснение порядка получения лицензии",
+            "consultation",
+            d3,
+        )
+        .await?;
+    s.schedule(
+        "akhmetov",
+        m3,
+        "akimat-102",
+        d3,
+        (11, 0),
+        30,
+        &["omarova", "nurpeisova"],
+        vec![],
+    )
+    .await?;
     s.set(d3, 11, 20);
     s.app.no_show(&akhmetov, m3).await?;
     count += 1;
 
     // 4. In progress since the last working morning.
-    let d4 = if s.calendar.is_working_day(today) { today } else { s.working_day(today, -1, 1) };
+    let d4 = if s.calendar.is_working_day(today) {
+        today
+    } else {
+        s.working_day(today, -1, 1)
+    };
     s.set(s.working_day(d4, -1, 1), 9, 0);
-    let m4 = s.request("qwt", "astana-su-arnasy", "zhaksylykov", "101240005675", "Приёмка поставленного оборудования водоочистки", "document_signing", d4).await?;
-    s.schedule("zhaksylykov", m4, "su-arnasy-1", d4, (9, 0), 60, &["omarova", "bekov"], vec![]).await?;
+    let m4 = s
+        .request(
+            "qwt",
+            "astana-su-arnasy",
+            "zhaksylykov",
+            "101240005675",
+            "Приёмка поставленного оборудования водоочистки",
+            "document_signing",
+            d4,
+        )
+        .await?;
+    s.schedule(
+        "zhaksylykov",
+        m4,
+        "su-arnasy-1",
+        d4,
+        (9, 0),
+        60,
+        &["omarova", "bekov"],
+        vec![],
+    )
+    .await?;
     s.set(d4, 8, 50);
     s.set_room_inputs("su-arnasy-1", "recording").await?;
-    s.check_in_all(m4, &["omarova", "bekov", "zhaksylykov", "qwt"]).await?;
+    s.check_in_all(m4, &["omarova", "bekov", "zhaksylykov", "qwt"])
+        .await?;
     s.set(d4, 9, 0);
     let zh = s.app.actor_by_login("zhaksylykov").await?;
     s.app.start_meeting(&zh, m4, vec![]).await?;
@@ -220,9 +401,39 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
     // 5. Scheduled for the next working day; 6. scheduled after hours with a compliance override.
     let next = s.working_day(today, 1, 1);
     s.set(today, 9, 0);
-    let m5 = s.request("saryarka", "construction", "seitkali", "050140001129", "Вопросы исполнения договора госзакупок № KZ-GZ-2026-0412", "consultation", next).await?;
-    s.schedule("seitkali", m5, "akimat-102", next, (10, 0), 60, &["omarova", "bekov"], vec![]).await?;
-    let m6 = s.request("akhmetov", "entrepreneurship", "akhmetov", "120340007894", "Подписание соглашения о сотрудничестве (по просьбе предпринимателя — после работы)", "document_signing", next).await?;
+    let m5 = s
+        .request(
+            "saryarka",
+            "construction",
+            "seitkali",
+            "050140001129",
+            "Вопросы исполнения договора госзакупок № KZ-GZ-2026-0412",
+            "consultation",
+            next,
+        )
+        .await?;
+    s.schedule(
+        "seitkali",
+        m5,
+        "akimat-102",
+        next,
+        (10, 0),
+        60,
+        &["omarova", "bekov"],
+        vec![],
+    )
+    .await?;
+    let m6 = s
+        .request(
+            "akhmetov",
+            "entrepreneurship",
+            "akhmetov",
+            "120340007894",
+            "Подписание соглашения о сотрудничестве (по просьбе предпринимателя — после работы)",
+            "document_signing",
+            next,
+        )
+        .await?;
     s.schedule(
         "kassymov",
         m6,
@@ -238,13 +449,54 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
 
     // 7. Requested, 8. rejected, 9. cancelled.
     let later = s.working_day(today, 1, 4);
-    s.request("saryarka", "construction", "seitkali", "050140001129", "Корректировка проектно-сметной документации", "consultation", later).await?;
-    let m8 = s.request("nurservice", "entrepreneurship", "akhmetov", "070840003411", "Просьба о встрече по вопросу аренды помещения", "other", later).await?;
+    s.request(
+        "saryarka",
+        "construction",
+        "seitkali",
+        "050140001129",
+        "Корректировка проектно-сметной документации",
+        "consultation",
+        later,
+    )
+    .await?;
+    let m8 = s
+        .request(
+            "nurservice",
+            "entrepreneurship",
+            "akhmetov",
+            "070840003411",
+            "Просьба о встрече по вопросу аренды помещения",
+            "other",
+            later,
+        )
+        .await?;
     s.app.reject_meeting(&akhmetov, m8, "Вопрос относится к компетенции управления земельных отношений; заявителю разъяснён порядок обращения.").await?;
-    let m9 = s.request("ads", "entrepreneurship", "akhmetov", "150640010236", "Презентация цифровой платформы для МСБ", "other", later).await?;
-    s.schedule("akhmetov", m9, "akimat-102", later, (15, 0), 45, &["omarova", "bekov"], vec![]).await?;
+    let m9 = s
+        .request(
+            "ads",
+            "entrepreneurship",
+            "akhmetov",
+            "150640010236",
+            "Презентация цифровой платформы для МСБ",
+            "other",
+            later,
+        )
+        .await?;
+    s.schedule(
+        "akhmetov",
+        m9,
+        "akimat-102",
+        later,
+        (15, 0),
+        45,
+        &["omarova", "bekov"],
+        vec![],
+    )
+    .await?;
     let ads = s.app.actor_by_login("ads").await?;
-    s.app.cancel_meeting(&ads, m9, "Презентация перенесена на следующий квартал.").await?;
+    s.app
+        .cancel_meeting(&ads, m9, "Презентация перенесена на следующий квартал.")
+        .await?;
     count += 3;
     Ok(count)
 }

@@ -15,7 +15,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str, detail: impl Into<String>) -> Self {
-        FieldError { field: field.into(), code, detail: detail.into() }
+        FieldError {
+            field: field.into(),
+            code,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -39,9 +43,15 @@ pub enum AppError {
     #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.detail)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
     #[error("a meeting that is {from} cannot be {transition}")]
-    InvalidTransition { from: &'static str, transition: &'static str },
+    InvalidTransition {
+        from: &'static str,
+        transition: &'static str,
+    },
     #[error("refused by the rules: {}", .findings.iter().map(|f| f.rule).collect::<Vec<_>>().join(", "))]
-    Refused { transition: &'static str, findings: Vec<RuleFinding> },
+    Refused {
+        transition: &'static str,
+        findings: Vec<RuleFinding>,
+    },
     #[error("the change conflicts with a concurrent one; retry")]
     Conflict,
     #[error("storage is unavailable: {0}")]
@@ -51,7 +61,11 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(field: impl Into<String>, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        code: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         AppError::Invalid(vec![FieldError::new(field, code, detail)])
     }
 }

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use glassroom_store::{NewEvent, Tx};
 
-use crate::auth::Actor;
 use crate::AppError;
+use crate::auth::Actor;
 
 /// Serialises `v` canonically (sorted keys whatever the map implementation).
 pub fn canonical_json(v: &Value) -> String {
@@ -49,16 +49,32 @@ pub fn canonical_json(v: &Value) -> String {
 }
 
 /// Appends one event; returns its sequence number.
-pub async fn record(tx: &mut dyn Tx, at: Timestamp, kind: &str, subject: &str, actor: Option<&Actor>, data: Value) -> Result<i64, AppError> {
+pub async fn record(
+    tx: &mut dyn Tx,
+    at: Timestamp,
+    kind: &str,
+    subject: &str,
+    actor: Option<&Actor>,
+    data: Value,
+) -> Result<i64, AppError> {
     let actor_ref = actor.map(|a| format!("account:{}", a.login));
     let mut body = Map::new();
     body.insert("v".into(), Value::from(1));
     body.insert("at".into(), Value::String(at.to_string()));
     body.insert("kind".into(), Value::String(kind.into()));
     body.insert("subject".into(), Value::String(subject.into()));
-    body.insert("actor".into(), actor_ref.clone().map(Value::String).unwrap_or(Value::Null));
+    body.insert(
+        "actor".into(),
+        actor_ref.clone().map(Value::String).unwrap_or(Value::Null),
+    );
     body.insert("data".into(), data);
-    let event = NewEvent { at_us: crate::time::to_us(at), kind: kind.into(), subject: subject.into(), actor: actor_ref, body: canonical_json(&Value::Object(body)) };
+    let event = NewEvent {
+        at_us: crate::time::to_us(at),
+        kind: kind.into(),
+        subject: subject.into(),
+        actor: actor_ref,
+        body: canonical_json(&Value::Object(body)),
+    };
     Ok(tx.append_event(&event).await?)
 }
 
@@ -70,6 +86,9 @@ mod tests {
     #[test]
     fn canonical_form_sorts_keys_and_drops_whitespace() {
         let v = json!({"b": 1, "a": {"z": [1, {"y": null, "x": "é"}], "c": true}});
-        assert_eq!(canonical_json(&v), r#"{"a":{"c":true,"z":[1,{"x":"é","y":null}]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":true,"z":[1,{"x":"é","y":null}]},"b":1}"#
+        );
     }
 }

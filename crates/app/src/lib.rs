@@ -19,10 +19,10 @@ use std::sync::Arc;
 use glassroom_store::Store;
 
 pub use auth::{Actor, Role};
-/// Storage records some reads return as they are (directory listings).
-pub use glassroom_store as store;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, FieldError, RuleFinding};
+/// Storage records some reads return as they are (directory listings).
+pub use glassroom_store as store;
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]
@@ -37,7 +37,11 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { max_meeting_minutes: 8 * 60, max_wished_window_days: 92, min_justification_chars: 20 }
+        AppConfig {
+            max_meeting_minutes: 8 * 60,
+            max_wished_window_days: 92,
+            min_justification_chars: 20,
+        }
     }
 }
 
@@ -52,11 +56,22 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        App { store, clock, recording: Arc::new(recording::AdminSetStatus), config: AppConfig::default(), directory: Arc::new(std::sync::RwLock::new(Arc::new(context::Directory::empty()))) }
+        App {
+            store,
+            clock,
+            recording: Arc::new(recording::AdminSetStatus),
+            config: AppConfig::default(),
+            directory: Arc::new(std::sync::RwLock::new(
+                Arc::new(context::Directory::empty()),
+            )),
+        }
     }
 
     /// The directory snapshot as of `tx`, reloaded when the store's directory version moved.
-    pub async fn directory(&self, tx: &mut dyn glassroom_store::Tx) -> Result<Arc<context::Directory>, AppError> {
+    pub async fn directory(
+        &self,
+        tx: &mut dyn glassroom_store::Tx,
+    ) -> Result<Arc<context::Directory>, AppError> {
         let version = tx.directory_version().await?;
         if let Ok(current) = self.directory.read() {
             if current.version == version {

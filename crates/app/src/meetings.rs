@@ -1,11 +1,18 @@
 //! The meeting lifecycle use cases.
 
 use jiff::{SignedDuration, Timestamp};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use glassroom_domain::rules::{self, Detail, EndFacts, Finding, ScheduleFacts, StartFacts, Verdict};
-use glassroom_domain::{Bin, Interval, MeetingId, MeetingKind, MeetingStatus, PersonId, RuleCode, Severity, Transition};
-use glassroom_store::{CommissionRow, MeetingRow, OverrideRow, RegisterFilter, RepresentativeRow, Tx, ViolationRow, WorkFilter};
+use glassroom_domain::rules::{
+    self, Detail, EndFacts, Finding, ScheduleFacts, StartFacts, Verdict,
+};
+use glassroom_domain::{
+    Bin, Interval, MeetingId, MeetingKind, MeetingStatus, PersonId, RuleCode, Severity, Transition,
+};
+use glassroom_store::{
+    BookingWindow, CommissionRow, MeetingRow, OverrideRow, RegisterFilter, RepresentativeRow, Tx,
+    ViolationRow, WorkFilter,
+};
 
 use crate::auth::{Actor, Role};
 use std::sync::Arc;
@@ -70,79 +77,160 @@ fn subject_of(id: i64) -> String {
 }
 
 fn status_of(m: &MeetingRow) -> Result<MeetingStatus, AppError> {
-    MeetingStatus::parse(&m.status).ok_or_else(|| AppError::Internal(format!("meeting {} has unknown status {}", m.id, m.status)))
+    MeetingStatus::parse(&m.status).ok_or_else(|| {
+        AppError::Internal(format!("meeting {} has unknown status {}", m.id, m.status))
+    })
 }
 
 fn transition(m: &MeetingRow, t: Transition) -> Result<MeetingStatus, AppError> {
     let from = status_of(m)?;
-    from.apply(t).map_err(|_| AppError::InvalidTransition { from: from.code(), transition: t.code() })
+    from.apply(t).map_err(|_| AppError::InvalidTransition {
+        from: from.code(),
+        transition: t.code(),
+    })
 }
 
 fn text(field: &str, value: &str, required: bool, errors: &mut Vec<FieldError>) -> String {
     let v = value.trim();
     if required && v.is_empty() {
-        errors.push(FieldError::new(field, "required", format!("{field} must not be empty")));
+        errors.push(FieldError::new(
+            field,
+            "required",
+            format!("{field} must not be empty"),
+        ));
     }
     if v.chars().count() > MAX_TEXT {
-        errors.push(FieldError::new(field, "too_long", format!("{field} is longer than {MAX_TEXT} characters")));
+        errors.push(FieldError::new(
+            field,
+            "too_long",
+            format!("{field} is longer than {MAX_TEXT} characters"),
+        ));
     }
     v.to_owned()
 }
 
 fn check(errors: Vec<FieldError>) -> Result<(), AppError> {
-    if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
 }
 
 impl App {
-    fn meeting_interval(&self, start: Timestamp, end: Timestamp, start_field: &str, end_field: &str, errors: &mut Vec<FieldError>) -> Option<Interval> {
-        match Interval::bounded(start, end, SignedDuration::from_mins(self.config.max_meeting_minutes)) {
+    fn meeting_interval(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+        start_field: &str,
+        end_field: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Interval> {
+        match Interval::bounded(
+            start,
+            end,
+            SignedDuration::from_mins(self.config.max_meeting_minutes),
+        ) {
             Ok(iv) => Some(iv),
             Err(glassroom_domain::IntervalError::EndNotAfterStart) => {
-                errors.push(FieldError::new(end_field, "end_before_start", format!("{end_field} must be after {start_field}")));
+                errors.push(FieldError::new(
+                    end_field,
+                    "end_before_start",
+                    format!("{end_field} must be after {start_field}"),
+                ));
                 None
             }
             Err(glassroom_domain::IntervalError::TooLong) => {
-                errors.push(FieldError::new(end_field, "too_long", format!("a meeting lasts at most {} minutes", self.config.max_meeting_minutes)));
+                errors.push(FieldError::new(
+                    end_field,
+                    "too_long",
+                    format!(
+                        "a meeting lasts at most {} minutes",
+                        self.config.max_meeting_minutes
+                    ),
+                ));
                 None
             }
         }
     }
 
-    async fn load_for_update(&self, tx: &mut dyn Tx, id: i64) -> Result<(MeetingRow, Arc<Directory>), AppError> {
+    async fn load_for_update(
+        &self,
+        tx: &mut dyn Tx,
+        id: i64,
+    ) -> Result<(MeetingRow, Arc<Directory>), AppError> {
         let m = tx.meeting(id).await?.ok_or(AppError::NotFound("meeting"))?;
         let dir = self.directory(tx).await?;
         Ok((m, dir))
     }
 
     /// `request`: by the business itself, or by an official or compliance officer of the organisation on its behalf.
-    pub async fn request_meeting(&self, actor: &Actor, req: RequestMeeting) -> Result<MeetingView, AppError> {
+    pub async fn request_meeting(
+        &self,
+        actor: &Actor,
+        req: RequestMeeting,
+    ) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut errors = Vec::new();
         let subject = text("subject", &req.subject, true, &mut errors);
         let kind = MeetingKind::parse(&req.kind);
         if kind.is_none() {
-            errors.push(FieldError::new("kind", "invalid_kind", "kind must be consultation, document_signing or other"));
+            errors.push(FieldError::new(
+                "kind",
+                "invalid_kind",
+                "kind must be consultation, document_signing or other",
+            ));
         }
         let bin = match Bin::parse(&req.business_bin) {
             Ok(b) => Some(b),
             Err(e) => {
-                errors.push(FieldError::new("business_bin", "invalid_bin", format!("BIN {}: {e}", req.business_bin)));
+                errors.push(FieldError::new(
+                    "business_bin",
+                    "invalid_bin",
+                    format!("BIN {}: {e}", req.business_bin),
+                ));
                 None
             }
         };
-        match Interval::bounded(req.wished_from, req.wished_to, SignedDuration::from_hours(24 * self.config.max_wished_window_days)) {
-            Ok(iv) if iv.end() <= now => errors.push(FieldError::new("wished_to", "in_past", "the wished window has already passed")),
+        match Interval::bounded(
+            req.wished_from,
+            req.wished_to,
+            SignedDuration::from_hours(24 * self.config.max_wished_window_days),
+        ) {
+            Ok(iv) if iv.end() <= now => errors.push(FieldError::new(
+                "wished_to",
+                "in_past",
+                "the wished window has already passed",
+            )),
             Ok(_) => {}
-            Err(glassroom_domain::IntervalError::EndNotAfterStart) => errors.push(FieldError::new("wished_to", "end_before_start", "wished_to must be after wished_from")),
-            Err(glassroom_domain::IntervalError::TooLong) => {
-                errors.push(FieldError::new("wished_to", "too_long", format!("the wished window is at most {} days", self.config.max_wished_window_days)))
-            }
+            Err(glassroom_domain::IntervalError::EndNotAfterStart) => errors.push(FieldError::new(
+                "wished_to",
+                "end_before_start",
+                "wished_to must be after wished_from",
+            )),
+            Err(glassroom_domain::IntervalError::TooLong) => errors.push(FieldError::new(
+                "wished_to",
+                "too_long",
+                format!(
+                    "the wished window is at most {} days",
+                    self.config.max_wished_window_days
+                ),
+            )),
         }
         for (i, r) in req.representatives.iter().enumerate() {
-            text(&format!("representatives[{i}].full_name"), &r.full_name, true, &mut errors);
+            text(
+                &format!("representatives[{i}].full_name"),
+                &r.full_name,
+                true,
+                &mut errors,
+            );
             if let Some(iin) = r.iin.as_deref().filter(|s| !s.is_empty()) {
                 if Bin::parse(iin).is_err() {
-                    errors.push(FieldError::new(format!("representatives[{i}].iin"), "invalid_iin", "IIN must be 12 digits with a valid check digit"));
+                    errors.push(FieldError::new(
+                        format!("representatives[{i}].iin"),
+                        "invalid_iin",
+                        "IIN must be 12 digits with a valid check digit",
+                    ));
                 }
             }
         }
@@ -150,22 +238,38 @@ impl App {
         let dir = self.directory(&mut *tx).await?;
         let tree = &dir.tree;
         if tree.get(req.organisation).is_none() {
-            errors.push(FieldError::new("organisation", "unknown_organisation", format!("no organisation {}", req.organisation)));
+            errors.push(FieldError::new(
+                "organisation",
+                "unknown_organisation",
+                format!("no organisation {}", req.organisation),
+            ));
         }
         let business = match &bin {
             Some(b) => {
                 let found = tx.business_by_bin(b.as_str()).await?;
                 if found.is_none() {
-                    errors.push(FieldError::new("business_bin", "unknown_business", format!("no business with BIN {b} in the directory")));
+                    errors.push(FieldError::new(
+                        "business_bin",
+                        "unknown_business",
+                        format!("no business with BIN {b} in the directory"),
+                    ));
                 }
                 found
             }
             None => None,
         };
         if !dir.people.contains_key(&req.host) {
-            errors.push(FieldError::new("host", "unknown_person", format!("no person {}", req.host)));
+            errors.push(FieldError::new(
+                "host",
+                "unknown_person",
+                format!("no person {}", req.host),
+            ));
         } else if !dir.has_role(req.host, "official", |at| at == req.organisation) {
-            errors.push(FieldError::new("host", "host_not_official", "the host must be an official of the organisation"));
+            errors.push(FieldError::new(
+                "host",
+                "host_not_official",
+                "the host must be an official of the organisation",
+            ));
         }
         check(errors)?;
         let business = business.ok_or(AppError::NotFound("business"))?;
@@ -225,13 +329,22 @@ impl App {
             // Representatives are private persons: only their number enters the public record.
             "representatives": req.representatives.len(),
         });
-        events::record(&mut *tx, now, "meeting.requested", &subject_of(id), Some(actor), data).await?;
+        events::record(
+            &mut *tx,
+            now,
+            "meeting.requested",
+            &subject_of(id),
+            Some(actor),
+            data,
+        )
+        .await?;
         tx.commit().await?;
         self.view_after_commit(id).await
     }
 
     fn may_manage(actor: &Actor, org: i64, tree: &OrgTree) -> bool {
-        actor.has_role_for(Role::Official, org, tree) || actor.has_role_for(Role::Compliance, org, tree)
+        actor.has_role_for(Role::Official, org, tree)
+            || actor.has_role_for(Role::Compliance, org, tree)
     }
 
     fn is_host_or_compliance(actor: &Actor, m: &MeetingRow, tree: &OrgTree) -> bool {
@@ -239,16 +352,31 @@ impl App {
     }
 
     /// Validates overrides and returns the rules asked to be overridden with their justifications.
-    fn parse_overrides(&self, actor: &Actor, org: i64, tree: &OrgTree, overrides: &[OverrideInput], errors: &mut Vec<FieldError>) -> Vec<(RuleCode, String)> {
+    fn parse_overrides(
+        &self,
+        actor: &Actor,
+        org: i64,
+        tree: &OrgTree,
+        overrides: &[OverrideInput],
+        errors: &mut Vec<FieldError>,
+    ) -> Vec<(RuleCode, String)> {
         let compliance = actor.has_role_for(Role::Compliance, org, tree);
         let mut out = Vec::new();
         for (i, o) in overrides.iter().enumerate() {
             if !compliance {
-                errors.push(FieldError::new(format!("overrides[{i}]"), "override_requires_compliance", "only a compliance officer of the organisation can override a rule"));
+                errors.push(FieldError::new(
+                    format!("overrides[{i}]"),
+                    "override_requires_compliance",
+                    "only a compliance officer of the organisation can override a rule",
+                ));
                 continue;
             }
             let Some(rule) = RuleCode::parse(&o.rule) else {
-                errors.push(FieldError::new(format!("overrides[{i}].rule"), "unknown_rule", format!("no rule {}", o.rule)));
+                errors.push(FieldError::new(
+                    format!("overrides[{i}].rule"),
+                    "unknown_rule",
+                    format!("no rule {}", o.rule),
+                ));
                 continue;
             };
             let justification = o.justification.trim();
@@ -256,7 +384,10 @@ impl App {
                 errors.push(FieldError::new(
                     format!("overrides[{i}].justification"),
                     "justification_too_short",
-                    format!("a written justification of at least {} characters is required", self.config.min_justification_chars),
+                    format!(
+                        "a written justification of at least {} characters is required",
+                        self.config.min_justification_chars
+                    ),
                 ));
                 continue;
             }
@@ -268,7 +399,18 @@ impl App {
     /// Applies a verdict: refusal lists every failing rule; an allowed change stores each override
     /// (and its event).
     #[allow(clippy::too_many_arguments)]
-    async fn apply_verdict(&self, tx: &mut dyn Tx, dir: &Directory, actor: &Actor, m: &MeetingRow, transition_code: &'static str, findings: Vec<Finding>, overrides: &[(RuleCode, String)], may_override: bool, now: Timestamp) -> Result<Vec<RuleFinding>, AppError> {
+    async fn apply_verdict(
+        &self,
+        tx: &mut dyn Tx,
+        dir: &Directory,
+        actor: &Actor,
+        m: &MeetingRow,
+        transition_code: &'static str,
+        findings: Vec<Finding>,
+        overrides: &[(RuleCode, String)],
+        may_override: bool,
+        now: Timestamp,
+    ) -> Result<Vec<RuleFinding>, AppError> {
         let tz = dir.calendar(m.org_id)?.time_zone().clone();
         let rules_asked: Vec<RuleCode> = overrides.iter().map(|(r, _)| *r).collect();
         match rules::decide(findings, &rules_asked, may_override) {
@@ -277,12 +419,30 @@ impl App {
                 for f in &findings {
                     out.push(describe(dir, f, &tz));
                 }
-                Err(AppError::Refused { transition: transition_code, findings: out })
+                Err(AppError::Refused {
+                    transition: transition_code,
+                    findings: out,
+                })
             }
-            Verdict::Allowed { overridden, warnings } => {
+            Verdict::Allowed {
+                overridden,
+                warnings,
+            } => {
                 for f in &overridden {
-                    let justification = overrides.iter().find(|(r, _)| *r == f.rule).map(|(_, j)| j.clone()).unwrap_or_default();
-                    tx.insert_override(&OverrideRow { id: 0, meeting_id: m.id, rule: f.rule.code().into(), justification: justification.clone(), account_id: actor.account_id, at_us: to_us(now) }).await?;
+                    let justification = overrides
+                        .iter()
+                        .find(|(r, _)| *r == f.rule)
+                        .map(|(_, j)| j.clone())
+                        .unwrap_or_default();
+                    tx.insert_override(&OverrideRow {
+                        id: 0,
+                        meeting_id: m.id,
+                        rule: f.rule.code().into(),
+                        justification: justification.clone(),
+                        account_id: actor.account_id,
+                        at_us: to_us(now),
+                    })
+                    .await?;
                     events::record(tx, now, "meeting.rule_overridden", &subject_of(m.id), Some(actor), json!({"rule": f.rule.code(), "transition": transition_code, "justification": justification})).await?;
                 }
                 let mut out = Vec::new();
@@ -295,14 +455,24 @@ impl App {
     }
 
     /// `schedule` (also reschedules a scheduled meeting): every rule runs; a refusal lists all.
-    pub async fn schedule_meeting(&self, actor: &Actor, id: i64, req: ScheduleMeeting) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
+    pub async fn schedule_meeting(
+        &self,
+        actor: &Actor,
+        id: i64,
+        req: ScheduleMeeting,
+    ) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
         let warnings = self.decide_schedule(actor, id, req).await?;
         Ok((self.view_after_commit(id).await?, warnings))
     }
 
     /// The `schedule` decision itself: load the facts, run every rule, write the meeting, its
     /// commission, overrides and events, commit. Returns the warnings that did not stop it.
-    pub async fn decide_schedule(&self, actor: &Actor, id: i64, req: ScheduleMeeting) -> Result<Vec<RuleFinding>, AppError> {
+    pub async fn decide_schedule(
+        &self,
+        actor: &Actor,
+        id: i64,
+        req: ScheduleMeeting,
+    ) -> Result<Vec<RuleFinding>, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         tx.lock_bookings().await?;
@@ -314,40 +484,81 @@ impl App {
         let mut errors = Vec::new();
         let interval = self.meeting_interval(req.start, req.end, "start", "end", &mut errors);
         if interval.is_some_and(|iv| iv.start() <= now) {
-            errors.push(FieldError::new("start", "in_past", "a meeting cannot be scheduled in the past"));
+            errors.push(FieldError::new(
+                "start",
+                "in_past",
+                "a meeting cannot be scheduled in the past",
+            ));
         }
         if !dir.rooms.contains_key(&req.room) {
-            errors.push(FieldError::new("room", "unknown_room", format!("no room {}", req.room)));
+            errors.push(FieldError::new(
+                "room",
+                "unknown_room",
+                format!("no room {}", req.room),
+            ));
         }
         let mut members: Vec<i64> = Vec::new();
         for (i, p) in req.commission.iter().enumerate() {
             let field = format!("commission[{i}]");
             if !dir.people.contains_key(p) {
-                errors.push(FieldError::new(field, "unknown_person", format!("no person {p}")));
+                errors.push(FieldError::new(
+                    field,
+                    "unknown_person",
+                    format!("no person {p}"),
+                ));
                 continue;
             }
             if !dir.sits_on_commissions_for(*p, m.org_id) {
-                errors.push(FieldError::new(field, "not_commission_member", "this person is not a commission member for the organisation"));
+                errors.push(FieldError::new(
+                    field,
+                    "not_commission_member",
+                    "this person is not a commission member for the organisation",
+                ));
                 continue;
             }
             if !members.contains(p) {
                 members.push(*p);
             }
         }
-        let overrides = self.parse_overrides(actor, m.org_id, &dir.tree, &req.overrides, &mut errors);
+        let overrides =
+            self.parse_overrides(actor, m.org_id, &dir.tree, &req.overrides, &mut errors);
         check(errors)?;
         let interval = interval.ok_or(AppError::Internal("interval".into()))?;
         let calendar = dir.calendar(m.org_id)?;
         let local_day = calendar.time_zone().to_datetime(interval.start()).date();
         let policy = dir.policy(m.org_id, local_day)?;
-        let award = dir.tender_award(m.org_id, m.business_id, local_day, policy.tender_lookback_months());
+        let award = dir.tender_award(
+            m.org_id,
+            m.business_id,
+            local_day,
+            policy.tender_lookback_months(),
+        );
         let room = self.recording.room_facts(&mut *tx, &dir, req.room).await?;
         let conflicted: Vec<PersonId> = dir.conflicted(m.business_id);
         let (s, e) = (to_us(interval.start()), to_us(interval.end()));
-        let room_bookings: Vec<MeetingId> = tx.room_bookings(req.room, s, e, m.id).await?.into_iter().map(MeetingId).collect();
+        // Every stored booking is at most `max_meeting_minutes` long (checked when it was scheduled);
+        // a day's margin keeps the window safe if that setting is later lowered.
+        let longest_us = (self.config.max_meeting_minutes.max(24 * 60)) * 60 * 1_000_000;
+        let window = BookingWindow {
+            start_us: s,
+            end_us: e,
+            longest_us,
+            except: m.id,
+        };
+        let room_bookings: Vec<MeetingId> = tx
+            .room_bookings(req.room, &window)
+            .await?
+            .into_iter()
+            .map(MeetingId)
+            .collect();
         let mut people = members.clone();
         people.push(m.host_id);
-        let busy: Vec<PersonId> = tx.busy_people(&people, s, e, m.id).await?.into_iter().map(PersonId).collect();
+        let busy: Vec<PersonId> = tx
+            .busy_people(&people, &window)
+            .await?
+            .into_iter()
+            .map(PersonId)
+            .collect();
         let commission: Vec<PersonId> = req.commission.iter().copied().map(PersonId).collect();
         let facts = ScheduleFacts {
             interval,
@@ -362,7 +573,11 @@ impl App {
         };
         let findings = rules::check_schedule(&facts, &policy);
         let compliance = actor.has_role_for(Role::Compliance, m.org_id, &dir.tree);
-        let warnings = self.apply_verdict(&mut *tx, &dir, actor, &m, "schedule", findings, &overrides, compliance, now).await?;
+        let warnings = self
+            .apply_verdict(
+                &mut *tx, &dir, actor, &m, "schedule", findings, &overrides, compliance, now,
+            )
+            .await?;
         let rescheduled = status_of(&m)? == MeetingStatus::Scheduled;
         m.status = next.code().into();
         m.listed = true;
@@ -380,26 +595,58 @@ impl App {
             "tender_winner": award.as_ref().map(|a| a.reference.clone()),
             "warnings": warnings.iter().map(|w| w.rule).collect::<Vec<_>>(),
         });
-        events::record(&mut *tx, now, if rescheduled { "meeting.rescheduled" } else { "meeting.scheduled" }, &subject_of(m.id), Some(actor), data).await?;
+        events::record(
+            &mut *tx,
+            now,
+            if rescheduled {
+                "meeting.rescheduled"
+            } else {
+                "meeting.scheduled"
+            },
+            &subject_of(m.id),
+            Some(actor),
+            data,
+        )
+        .await?;
         tx.commit().await?;
         Ok(warnings)
     }
 
     /// `reject` a request (official or compliance), with a reason.
-    pub async fn reject_meeting(&self, actor: &Actor, id: i64, reason: &str) -> Result<MeetingView, AppError> {
-        self.close_with_reason(actor, id, reason, Transition::Reject, "meeting.rejected").await
+    pub async fn reject_meeting(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: &str,
+    ) -> Result<MeetingView, AppError> {
+        self.close_with_reason(actor, id, reason, Transition::Reject, "meeting.rejected")
+            .await
     }
 
     /// `cancel` a requested or scheduled meeting (the business, an official or compliance), with a reason.
-    pub async fn cancel_meeting(&self, actor: &Actor, id: i64, reason: &str) -> Result<MeetingView, AppError> {
-        self.close_with_reason(actor, id, reason, Transition::Cancel, "meeting.cancelled").await
+    pub async fn cancel_meeting(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: &str,
+    ) -> Result<MeetingView, AppError> {
+        self.close_with_reason(actor, id, reason, Transition::Cancel, "meeting.cancelled")
+            .await
     }
 
-    async fn close_with_reason(&self, actor: &Actor, id: i64, reason: &str, t: Transition, kind: &str) -> Result<MeetingView, AppError> {
+    async fn close_with_reason(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: &str,
+        t: Transition,
+        kind: &str,
+    ) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
-        let allowed = Self::may_manage(actor, m.org_id, &dir.tree) || (t == Transition::Cancel && actor.business_id == Some(m.business_id));
+        let allowed = Self::may_manage(actor, m.org_id, &dir.tree)
+            || (t == Transition::Cancel && actor.business_id == Some(m.business_id));
         if !allowed {
             return Err(AppError::Forbidden);
         }
@@ -411,7 +658,15 @@ impl App {
         m.reason = Some(reason.clone());
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
-        events::record(&mut *tx, now, kind, &subject_of(m.id), Some(actor), json!({"reason": reason})).await?;
+        events::record(
+            &mut *tx,
+            now,
+            kind,
+            &subject_of(m.id),
+            Some(actor),
+            json!({"reason": reason}),
+        )
+        .await?;
         tx.commit().await?;
         self.view_after_commit(m.id).await
     }
@@ -423,11 +678,18 @@ impl App {
         let (mut m, _dir) = self.load_for_update(&mut *tx, id).await?;
         let status = status_of(&m)?;
         if !matches!(status, MeetingStatus::Scheduled | MeetingStatus::InProgress) {
-            return Err(AppError::InvalidTransition { from: status.code(), transition: "check_in" });
+            return Err(AppError::InvalidTransition {
+                from: status.code(),
+                transition: "check_in",
+            });
         }
         if let Some(start) = m.start_us {
             if to_us(now) < start - 60 * 60 * 1_000_000 {
-                return Err(AppError::invalid("", "check_in_too_early", "check-in opens one hour before the meeting"));
+                return Err(AppError::invalid(
+                    "",
+                    "check_in_too_early",
+                    "check-in opens one hour before the meeting",
+                ));
             }
         }
         let commission = tx.commission(m.id).await?;
@@ -435,7 +697,11 @@ impl App {
         if let Some(person) = actor.person_id {
             if let Some(member) = commission.iter().find(|c| c.person_id == person) {
                 if member.checked_in_us.is_none() {
-                    tx.update_commission_member(&CommissionRow { checked_in_us: Some(to_us(now)), ..member.clone() }).await?;
+                    tx.update_commission_member(&CommissionRow {
+                        checked_in_us: Some(to_us(now)),
+                        ..member.clone()
+                    })
+                    .await?;
                     who = Some(json!({"commission_member": person}));
                 } else {
                     who = Some(Value::Null);
@@ -462,7 +728,15 @@ impl App {
             Some(data) => {
                 m.updated_us = to_us(now);
                 tx.update_meeting(&m).await?;
-                events::record(&mut *tx, now, "meeting.checked_in", &subject_of(m.id), Some(actor), data).await?;
+                events::record(
+                    &mut *tx,
+                    now,
+                    "meeting.checked_in",
+                    &subject_of(m.id),
+                    Some(actor),
+                    data,
+                )
+                .await?;
             }
         }
         tx.commit().await?;
@@ -470,7 +744,12 @@ impl App {
     }
 
     /// `start`: only with the commission quorum checked in and every input of the room recording.
-    pub async fn start_meeting(&self, actor: &Actor, id: i64, overrides: Vec<OverrideInput>) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
+    pub async fn start_meeting(
+        &self,
+        actor: &Actor,
+        id: i64,
+        overrides: Vec<OverrideInput>,
+    ) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
@@ -481,31 +760,66 @@ impl App {
         let mut errors = Vec::new();
         let overrides = self.parse_overrides(actor, m.org_id, &dir.tree, &overrides, &mut errors);
         check(errors)?;
-        let room_id = m.room_id.ok_or(AppError::Internal("scheduled meeting without room".into()))?;
+        let room_id = m
+            .room_id
+            .ok_or(AppError::Internal("scheduled meeting without room".into()))?;
         let planned_end = from_us(m.end_us.unwrap_or(to_us(now)));
-        let interval = rules::from_now_until(now, planned_end).map_err(|e| AppError::Internal(e.to_string()))?;
+        let interval = rules::from_now_until(now, planned_end)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let calendar = dir.calendar(m.org_id)?;
         let local_day = calendar.time_zone().to_datetime(now).date();
         let policy = dir.policy(m.org_id, local_day)?;
-        let award = dir.tender_award(m.org_id, m.business_id, local_day, policy.tender_lookback_months());
+        let award = dir.tender_award(
+            m.org_id,
+            m.business_id,
+            local_day,
+            policy.tender_lookback_months(),
+        );
         let room = self.recording.room_facts(&mut *tx, &dir, room_id).await?;
-        let present = tx.commission(m.id).await?.iter().filter(|c| c.checked_in_us.is_some() && c.person_id != m.host_id).count();
-        let facts = StartFacts { interval, commission_present: present, room: &room, calendar: &calendar, tender_award: award.as_ref() };
+        let present = tx
+            .commission(m.id)
+            .await?
+            .iter()
+            .filter(|c| c.checked_in_us.is_some() && c.person_id != m.host_id)
+            .count();
+        let facts = StartFacts {
+            interval,
+            commission_present: present,
+            room: &room,
+            calendar: &calendar,
+            tender_award: award.as_ref(),
+        };
         let findings = rules::check_start(&facts, &policy);
         let compliance = actor.has_role_for(Role::Compliance, m.org_id, &dir.tree);
-        let warnings = self.apply_verdict(&mut *tx, &dir, actor, &m, "start", findings, &overrides, compliance, now).await?;
+        let warnings = self
+            .apply_verdict(
+                &mut *tx, &dir, actor, &m, "start", findings, &overrides, compliance, now,
+            )
+            .await?;
         m.status = next.code().into();
         m.actual_start_us = Some(to_us(now));
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
-        events::record(&mut *tx, now, "meeting.started", &subject_of(m.id), Some(actor), json!({"commission_present": present})).await?;
+        events::record(
+            &mut *tx,
+            now,
+            "meeting.started",
+            &subject_of(m.id),
+            Some(actor),
+            json!({"commission_present": present}),
+        )
+        .await?;
         tx.commit().await?;
         Ok((self.view_after_commit(m.id).await?, warnings))
     }
 
     /// `end`: closes the recorded interval, computes coverage, and opens a violation case for each
     /// rule the meeting broke after the fact.
-    pub async fn end_meeting(&self, actor: &Actor, id: i64) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
+    pub async fn end_meeting(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<(MeetingView, Vec<RuleFinding>), AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
@@ -514,28 +828,66 @@ impl App {
         }
         let next = transition(&m, Transition::End)?;
         let started = from_us(m.actual_start_us.unwrap_or(to_us(now)));
-        let actual = rules::from_now_until(started, now).map_err(|e| AppError::Internal(e.to_string()))?;
-        let actual = Interval::new(actual.start(), now.max(started + SignedDuration::from_secs(1))).unwrap_or(actual);
-        let room_id = m.room_id.ok_or(AppError::Internal("meeting without room".into()))?;
+        let actual =
+            rules::from_now_until(started, now).map_err(|e| AppError::Internal(e.to_string()))?;
+        let actual = Interval::new(
+            actual.start(),
+            now.max(started + SignedDuration::from_secs(1)),
+        )
+        .unwrap_or(actual);
+        let room_id = m
+            .room_id
+            .ok_or(AppError::Internal("meeting without room".into()))?;
         let calendar = dir.calendar(m.org_id)?;
         let local_day = calendar.time_zone().to_datetime(started).date();
         let policy = dir.policy(m.org_id, local_day)?;
-        let award = dir.tender_award(m.org_id, m.business_id, local_day, policy.tender_lookback_months());
+        let award = dir.tender_award(
+            m.org_id,
+            m.business_id,
+            local_day,
+            policy.tender_lookback_months(),
+        );
         let coverage = self.recording.coverage(&mut *tx, room_id, actual).await?;
-        let facts = EndFacts { actual, calendar: &calendar, tender_award: award.as_ref(), coverage: &coverage };
+        let facts = EndFacts {
+            actual,
+            calendar: &calendar,
+            tender_award: award.as_ref(),
+            coverage: &coverage,
+        };
         let findings = rules::check_end(&facts, &policy);
         let tz = calendar.time_zone().clone();
         m.status = next.code().into();
         m.actual_end_us = Some(to_us(now));
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
-        let coverage_json: Vec<Value> = coverage.iter().map(|c| json!({"input": c.input.0, "share": c.share, "gaps": c.gaps.len()})).collect();
+        let coverage_json: Vec<Value> = coverage
+            .iter()
+            .map(|c| json!({"input": c.input.0, "share": c.share, "gaps": c.gaps.len()}))
+            .collect();
         events::record(&mut *tx, now, "meeting.ended", &subject_of(m.id), Some(actor), json!({"actual_start": actual.start().to_string(), "actual_end": now.to_string(), "coverage": coverage_json})).await?;
         let mut described = Vec::new();
-        for f in findings.iter().filter(|f| f.severity == Severity::Violation) {
+        for f in findings
+            .iter()
+            .filter(|f| f.severity == Severity::Violation)
+        {
             let d = describe(&dir, f, &tz);
-            let details = crate::events::canonical_json(&Value::Object(d.args.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect()));
-            let vid = tx.insert_violation(&ViolationRow { id: 0, org_id: m.org_id, meeting_id: Some(m.id), rule: f.rule.code().into(), details: details.clone(), status: "open".into(), opened_us: to_us(now) }).await?;
+            let details = crate::events::canonical_json(&Value::Object(
+                d.args
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
+                    .collect(),
+            ));
+            let vid = tx
+                .insert_violation(&ViolationRow {
+                    id: 0,
+                    org_id: m.org_id,
+                    meeting_id: Some(m.id),
+                    rule: f.rule.code().into(),
+                    details: details.clone(),
+                    status: "open".into(),
+                    opened_us: to_us(now),
+                })
+                .await?;
             events::record(&mut *tx, now, "violation.opened", &format!("violation:{vid}"), None, json!({"meeting": m.id, "rule": f.rule.code(), "details": d.args.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>()})).await?;
             described.push(d);
         }
@@ -553,18 +905,36 @@ impl App {
         }
         let next = transition(&m, Transition::NoShow)?;
         if m.start_us.is_some_and(|s| to_us(now) < s) {
-            return Err(AppError::invalid("", "too_early", "a no-show can be recorded only after the planned start"));
+            return Err(AppError::invalid(
+                "",
+                "too_early",
+                "a no-show can be recorded only after the planned start",
+            ));
         }
         m.status = next.code().into();
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
-        events::record(&mut *tx, now, "meeting.no_show", &subject_of(m.id), Some(actor), json!({})).await?;
+        events::record(
+            &mut *tx,
+            now,
+            "meeting.no_show",
+            &subject_of(m.id),
+            Some(actor),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         self.view_after_commit(m.id).await
     }
 
     /// Writes the protocol (summary and outcome) of a completed meeting, before anyone signs it.
-    pub async fn write_protocol(&self, actor: &Actor, id: i64, summary: &str, outcome: &str) -> Result<MeetingView, AppError> {
+    pub async fn write_protocol(
+        &self,
+        actor: &Actor,
+        id: i64,
+        summary: &str,
+        outcome: &str,
+    ) -> Result<MeetingView, AppError> {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
@@ -573,10 +943,22 @@ impl App {
         }
         let status = status_of(&m)?;
         if status != MeetingStatus::Completed {
-            return Err(AppError::InvalidTransition { from: status.code(), transition: "protocol" });
+            return Err(AppError::InvalidTransition {
+                from: status.code(),
+                transition: "protocol",
+            });
         }
-        if tx.commission(m.id).await?.iter().any(|c| c.signed_us.is_some()) {
-            return Err(AppError::invalid("", "protocol_signed", "the protocol has been signed and can no longer be changed"));
+        if tx
+            .commission(m.id)
+            .await?
+            .iter()
+            .any(|c| c.signed_us.is_some())
+        {
+            return Err(AppError::invalid(
+                "",
+                "protocol_signed",
+                "the protocol has been signed and can no longer be changed",
+            ));
         }
         let mut errors = Vec::new();
         let summary = text("summary", summary, true, &mut errors);
@@ -586,7 +968,15 @@ impl App {
         m.protocol_outcome = Some(outcome.clone());
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
-        events::record(&mut *tx, now, "meeting.protocol_written", &subject_of(m.id), Some(actor), json!({"summary": summary, "outcome": outcome})).await?;
+        events::record(
+            &mut *tx,
+            now,
+            "meeting.protocol_written",
+            &subject_of(m.id),
+            Some(actor),
+            json!({"summary": summary, "outcome": outcome}),
+        )
+        .await?;
         tx.commit().await?;
         self.view_after_commit(m.id).await
     }
@@ -598,20 +988,46 @@ impl App {
         let (m, _dir) = self.load_for_update(&mut *tx, id).await?;
         let person = actor.person_id.ok_or(AppError::Forbidden)?;
         let commission = tx.commission(m.id).await?;
-        let member = commission.iter().find(|c| c.person_id == person).ok_or(AppError::Forbidden)?;
+        let member = commission
+            .iter()
+            .find(|c| c.person_id == person)
+            .ok_or(AppError::Forbidden)?;
         let status = status_of(&m)?;
         if status != MeetingStatus::Completed {
-            return Err(AppError::InvalidTransition { from: status.code(), transition: "sign_protocol" });
+            return Err(AppError::InvalidTransition {
+                from: status.code(),
+                transition: "sign_protocol",
+            });
         }
         if m.protocol_summary.is_none() {
-            return Err(AppError::invalid("", "protocol_missing", "the protocol has not been written yet"));
+            return Err(AppError::invalid(
+                "",
+                "protocol_missing",
+                "the protocol has not been written yet",
+            ));
         }
         if member.checked_in_us.is_none() {
-            return Err(AppError::invalid("", "not_present", "only commission members who were present sign the protocol"));
+            return Err(AppError::invalid(
+                "",
+                "not_present",
+                "only commission members who were present sign the protocol",
+            ));
         }
         if member.signed_us.is_none() {
-            tx.update_commission_member(&CommissionRow { signed_us: Some(to_us(now)), ..member.clone() }).await?;
-            events::record(&mut *tx, now, "meeting.protocol_signed", &subject_of(m.id), Some(actor), json!({"commission_member": person})).await?;
+            tx.update_commission_member(&CommissionRow {
+                signed_us: Some(to_us(now)),
+                ..member.clone()
+            })
+            .await?;
+            events::record(
+                &mut *tx,
+                now,
+                "meeting.protocol_signed",
+                &subject_of(m.id),
+                Some(actor),
+                json!({"commission_member": person}),
+            )
+            .await?;
         }
         tx.commit().await?;
         self.view_after_commit(m.id).await
@@ -628,16 +1044,37 @@ impl App {
         }
         let next = transition(&m, Transition::Publish)?;
         if m.protocol_summary.is_none() {
-            return Err(AppError::invalid("", "protocol_missing", "the protocol has not been written yet"));
+            return Err(AppError::invalid(
+                "",
+                "protocol_missing",
+                "the protocol has not been written yet",
+            ));
         }
-        let unsigned = tx.commission(m.id).await?.iter().filter(|c| c.checked_in_us.is_some() && c.signed_us.is_none()).count();
+        let unsigned = tx
+            .commission(m.id)
+            .await?
+            .iter()
+            .filter(|c| c.checked_in_us.is_some() && c.signed_us.is_none())
+            .count();
         if unsigned > 0 {
-            return Err(AppError::invalid("", "protocol_not_signed", format!("{unsigned} commission member(s) present have not signed the protocol")));
+            return Err(AppError::invalid(
+                "",
+                "protocol_not_signed",
+                format!("{unsigned} commission member(s) present have not signed the protocol"),
+            ));
         }
         m.status = next.code().into();
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
-        events::record(&mut *tx, now, "meeting.published", &subject_of(m.id), Some(actor), json!({})).await?;
+        events::record(
+            &mut *tx,
+            now,
+            "meeting.published",
+            &subject_of(m.id),
+            Some(actor),
+            json!({}),
+        )
+        .await?;
         tx.commit().await?;
         self.view_after_commit(m.id).await
     }
@@ -652,13 +1089,24 @@ impl App {
         }
         let status = status_of(&m)?;
         if !matches!(status, MeetingStatus::Completed | MeetingStatus::Published) {
-            return Err(AppError::InvalidTransition { from: status.code(), transition: "confirm" });
+            return Err(AppError::InvalidTransition {
+                from: status.code(),
+                transition: "confirm",
+            });
         }
         if m.business_confirmed_us.is_none() {
             m.business_confirmed_us = Some(to_us(now));
             m.updated_us = to_us(now);
             tx.update_meeting(&m).await?;
-            events::record(&mut *tx, now, "meeting.confirmed_by_business", &subject_of(m.id), Some(actor), json!({})).await?;
+            events::record(
+                &mut *tx,
+                now,
+                "meeting.confirmed_by_business",
+                &subject_of(m.id),
+                Some(actor),
+                json!({}),
+            )
+            .await?;
         }
         tx.commit().await?;
         self.view_after_commit(m.id).await
@@ -666,14 +1114,19 @@ impl App {
 
     /// A meeting as `viewer` may see it: listed meetings are public (without private data);
     /// others only for participants and the organisation's officials, compliance and auditors.
-    pub async fn get_meeting(&self, viewer: Option<&Actor>, id: i64) -> Result<MeetingView, AppError> {
+    pub async fn get_meeting(
+        &self,
+        viewer: Option<&Actor>,
+        id: i64,
+    ) -> Result<MeetingView, AppError> {
         let mut tx = self.store.read().await?;
         let (m, dir) = self.load_for_update(&mut *tx, id).await?;
         let commission = tx.commission(m.id).await?;
         let insider = viewer.is_some_and(|a| {
             a.person_id == Some(m.host_id)
                 || a.business_id == Some(m.business_id)
-                || a.person_id.is_some_and(|p| commission.iter().any(|c| c.person_id == p))
+                || a.person_id
+                    .is_some_and(|p| commission.iter().any(|c| c.person_id == p))
                 || Self::may_manage(a, m.org_id, &dir.tree)
                 || a.has_role_for(Role::Auditor, m.org_id, &dir.tree)
         });
@@ -689,29 +1142,74 @@ impl App {
         self.meeting_view(&mut *tx, id, true).await
     }
 
-    pub(crate) async fn meeting_view(&self, tx: &mut dyn Tx, id: i64, full: bool) -> Result<MeetingView, AppError> {
+    pub(crate) async fn meeting_view(
+        &self,
+        tx: &mut dyn Tx,
+        id: i64,
+        full: bool,
+    ) -> Result<MeetingView, AppError> {
         let m = tx.meeting(id).await?.ok_or(AppError::NotFound("meeting"))?;
         let dir = self.directory(tx).await?;
-        let org = dir.tree.get(m.org_id).ok_or(AppError::NotFound("organisation"))?;
-        let host = dir.people.get(&m.host_id).ok_or(AppError::NotFound("person"))?;
-        let business = dir.businesses.get(&m.business_id).ok_or(AppError::NotFound("business"))?.clone();
-        let room = m.room_id.and_then(|r| dir.rooms.get(&r)).map(|r| RoomRef { id: r.id, code: r.code.clone(), name: r.name.clone(), building: r.building.clone(), floor: r.floor });
+        let org = dir
+            .tree
+            .get(m.org_id)
+            .ok_or(AppError::NotFound("organisation"))?;
+        let host = dir
+            .people
+            .get(&m.host_id)
+            .ok_or(AppError::NotFound("person"))?;
+        let business = dir
+            .businesses
+            .get(&m.business_id)
+            .ok_or(AppError::NotFound("business"))?
+            .clone();
+        let room = m.room_id.and_then(|r| dir.rooms.get(&r)).map(|r| RoomRef {
+            id: r.id,
+            code: r.code.clone(),
+            name: r.name.clone(),
+            building: r.building.clone(),
+            floor: r.floor,
+        });
         let commission = tx
             .commission(m.id)
             .await?
             .into_iter()
-            .filter_map(|c| dir.people.get(&c.person_id).map(|p| CommissionMemberView { person: person_ref(p), checked_in: c.checked_in_us.map(from_us), signed: c.signed_us.map(from_us) }))
+            .filter_map(|c| {
+                dir.people.get(&c.person_id).map(|p| CommissionMemberView {
+                    person: person_ref(p),
+                    checked_in: c.checked_in_us.map(from_us),
+                    signed: c.signed_us.map(from_us),
+                })
+            })
             .collect();
         let (representatives, overrides) = if full {
-            let reps = tx.representatives(m.id).await?.into_iter().map(|r| RepresentativeView { full_name: r.full_name, role: r.role, iin: r.iin, phone: r.phone }).collect();
+            let reps = tx
+                .representatives(m.id)
+                .await?
+                .into_iter()
+                .map(|r| RepresentativeView {
+                    full_name: r.full_name,
+                    role: r.role,
+                    iin: r.iin,
+                    phone: r.phone,
+                })
+                .collect();
             let rows = tx.overrides(m.id).await?;
-            let accounts = if rows.is_empty() { Vec::new() } else { tx.accounts().await? };
+            let accounts = if rows.is_empty() {
+                Vec::new()
+            } else {
+                tx.accounts().await?
+            };
             let ovs = rows
                 .into_iter()
                 .map(|o| OverrideView {
                     rule: o.rule,
                     justification: o.justification,
-                    by: accounts.iter().find(|a| a.id == o.account_id).map(|a| a.login.clone()).unwrap_or_default(),
+                    by: accounts
+                        .iter()
+                        .find(|a| a.id == o.account_id)
+                        .map(|a| a.login.clone())
+                        .unwrap_or_default(),
                     at: from_us(o.at_us),
                 })
                 .collect();
@@ -719,7 +1217,16 @@ impl App {
         } else {
             (Vec::new(), Vec::new())
         };
-        let events = tx.events_of(&subject_of(m.id)).await?.into_iter().map(|e| EventRef { seq: e.seq, kind: e.kind, at: from_us(e.at_us) }).collect();
+        let events = tx
+            .events_of(&subject_of(m.id))
+            .await?
+            .into_iter()
+            .map(|e| EventRef {
+                seq: e.seq,
+                kind: e.kind,
+                at: from_us(e.at_us),
+            })
+            .collect();
         Ok(MeetingView {
             id: m.id,
             status: m.status.clone(),
@@ -727,7 +1234,11 @@ impl App {
             kind: m.kind.clone(),
             organisation: org_ref(org),
             host: person_ref(host),
-            business: BusinessRef { id: business.id, bin: business.bin, name: business.name },
+            business: BusinessRef {
+                id: business.id,
+                bin: business.bin,
+                name: business.name,
+            },
             room,
             wished_from: from_us(m.wished_from_us),
             wished_to: from_us(m.wished_to_us),
@@ -739,7 +1250,11 @@ impl App {
             host_checked_in: m.host_checked_in_us.map(from_us),
             business_checked_in: m.business_checked_in_us.map(from_us),
             representatives,
-            reason: if full || m.status == "cancelled" { m.reason.clone() } else { None },
+            reason: if full || m.status == "cancelled" {
+                m.reason.clone()
+            } else {
+                None
+            },
             protocol_summary: m.protocol_summary.clone(),
             protocol_outcome: m.protocol_outcome.clone(),
             business_confirmed: m.business_confirmed_us.map(from_us),
@@ -754,13 +1269,21 @@ impl App {
         let mut errors = Vec::new();
         let limit = q.limit.unwrap_or(50);
         if !(1..=200).contains(&limit) {
-            errors.push(FieldError::new("limit", "out_of_range", "limit must be between 1 and 200"));
+            errors.push(FieldError::new(
+                "limit",
+                "out_of_range",
+                "limit must be between 1 and 200",
+            ));
         }
         let bin = match q.business_bin.as_deref() {
             Some(b) => match Bin::parse(b) {
                 Ok(b) => Some(b),
                 Err(e) => {
-                    errors.push(FieldError::new("business_bin", "invalid_bin", format!("BIN {b}: {e}")));
+                    errors.push(FieldError::new(
+                        "business_bin",
+                        "invalid_bin",
+                        format!("BIN {b}: {e}"),
+                    ));
                     None
                 }
             },
@@ -768,19 +1291,31 @@ impl App {
         };
         if let Some(s) = &q.status {
             if MeetingStatus::parse(s).is_none() {
-                errors.push(FieldError::new("status", "invalid_status", format!("unknown status {s}")));
+                errors.push(FieldError::new(
+                    "status",
+                    "invalid_status",
+                    format!("unknown status {s}"),
+                ));
             }
         }
         if let (Some(a), Some(b)) = (q.from, q.to) {
             if b <= a {
-                errors.push(FieldError::new("to", "end_before_start", "to must be after from"));
+                errors.push(FieldError::new(
+                    "to",
+                    "end_before_start",
+                    "to must be after from",
+                ));
             }
         }
         let before = match &q.cursor {
             Some(c) => match decode_cursor(c) {
                 Some(v) => Some(v),
                 None => {
-                    errors.push(FieldError::new("cursor", "invalid_cursor", "the cursor is not one this server issued"));
+                    errors.push(FieldError::new(
+                        "cursor",
+                        "invalid_cursor",
+                        "the cursor is not one this server issued",
+                    ));
                     None
                 }
             },
@@ -790,12 +1325,19 @@ impl App {
         let dir = self.directory(&mut *tx).await?;
         let tree = &dir.tree;
         let org_ids = match &q.organisation {
-            Some(code) => match tree.by_code(code).or_else(|| code.parse::<i64>().ok().and_then(|id| tree.get(id))) {
+            Some(code) => match tree
+                .by_code(code)
+                .or_else(|| code.parse::<i64>().ok().and_then(|id| tree.get(id)))
+            {
                 // The whole tree is no filter at all.
                 Some(o) if o.parent_id.is_none() => None,
                 Some(o) => Some(tree.subtree(o.id)),
                 None => {
-                    errors.push(FieldError::new("organisation", "unknown_organisation", format!("no organisation {code}")));
+                    errors.push(FieldError::new(
+                        "organisation",
+                        "unknown_organisation",
+                        format!("no organisation {code}"),
+                    ));
                     None
                 }
             },
@@ -805,15 +1347,29 @@ impl App {
         let business_id = match bin {
             Some(b) => match tx.business_by_bin(b.as_str()).await? {
                 Some(found) => Some(found.id),
-                None => return Ok(RegisterPage { items: Vec::new(), next: None }),
+                None => {
+                    return Ok(RegisterPage {
+                        items: Vec::new(),
+                        next: None,
+                    });
+                }
             },
             None => None,
         };
-        let filter = RegisterFilter { org_ids, business_id, from_us: q.from.map(to_us), to_us: q.to.map(to_us), status: q.status.clone(), before, limit: limit + 1 };
+        let filter = RegisterFilter {
+            org_ids,
+            business_id,
+            from_us: q.from.map(to_us),
+            to_us: q.to.map(to_us),
+            status: q.status.clone(),
+            before,
+            limit: limit + 1,
+        };
         let mut rows = tx.register(&filter).await?;
         let next = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|r| encode_cursor(r.start_us.unwrap_or(0), r.id))
+            rows.last()
+                .map(|r| encode_cursor(r.start_us.unwrap_or(0), r.id))
         } else {
             None
         };
@@ -823,11 +1379,19 @@ impl App {
 
     /// Meetings the actor works on: an official's organisation, a commission member's assignments,
     /// a business's own meetings, a compliance officer's or auditor's subtree.
-    pub async fn my_meetings(&self, actor: &Actor, status: Option<String>) -> Result<Vec<RegisterItem>, AppError> {
+    pub async fn my_meetings(
+        &self,
+        actor: &Actor,
+        status: Option<String>,
+    ) -> Result<Vec<RegisterItem>, AppError> {
         let mut tx = self.store.read().await?;
         let dir = self.directory(&mut *tx).await?;
         let tree = &dir.tree;
-        let mut filter = WorkFilter { status, limit: 200, ..Default::default() };
+        let mut filter = WorkFilter {
+            status,
+            limit: 200,
+            ..Default::default()
+        };
         if let Some(b) = actor.business_id {
             filter.business_id = Some(b);
         } else {
@@ -836,7 +1400,9 @@ impl App {
             orgs.extend(actor.orgs_with(Role::Auditor, tree));
             if orgs.is_empty() {
                 match actor.person_id {
-                    Some(p) if actor.has_role(Role::Commission) => filter.commission_member = Some(p),
+                    Some(p) if actor.has_role(Role::Commission) => {
+                        filter.commission_member = Some(p)
+                    }
                     _ => return Ok(Vec::new()),
                 }
             } else {
@@ -857,7 +1423,14 @@ pub fn describe(dir: &Directory, f: &Finding, tz: &jiff::tz::TimeZone) -> RuleFi
             .map(|iv| {
                 let a = tz.to_datetime(iv.start());
                 let b = tz.to_datetime(iv.end());
-                format!("{} {:02}:{:02}–{:02}:{:02}", a.date(), a.hour(), a.minute(), b.hour(), b.minute())
+                format!(
+                    "{} {:02}:{:02}–{:02}:{:02}",
+                    a.date(),
+                    a.hour(),
+                    a.minute(),
+                    b.hour(),
+                    b.minute()
+                )
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -870,22 +1443,49 @@ pub fn describe(dir: &Directory, f: &Finding, tz: &jiff::tz::TimeZone) -> RuleFi
             args.push(("actual", actual.to_string()));
         }
         Detail::People(ids) => {
-            let names: Vec<String> = ids.iter().map(|id| dir.people.get(&id.0).map(|p| p.full_name.clone()).unwrap_or_else(|| id.to_string())).collect();
+            let names: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    dir.people
+                        .get(&id.0)
+                        .map(|p| p.full_name.clone())
+                        .unwrap_or_else(|| id.to_string())
+                })
+                .collect();
             args.push(("people", names.join(", ")));
         }
-        Detail::Meetings(ids) => args.push(("meetings", ids.iter().map(|m| format!("#{m}")).collect::<Vec<_>>().join(", "))),
+        Detail::Meetings(ids) => args.push((
+            "meetings",
+            ids.iter()
+                .map(|m| format!("#{m}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
         Detail::Outside(ivs) => args.push(("times", fmt_times(ivs))),
         Detail::TenderWinner { reference, outside } => {
             args.push(("contract", reference.clone()));
             args.push(("times", fmt_times(outside)));
         }
-        Detail::Inputs(ids) => args.push(("inputs", ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))),
+        Detail::Inputs(ids) => args.push((
+            "inputs",
+            ids.iter()
+                .map(|i| format!("#{i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )),
         Detail::Coverage(cov) => args.push((
             "coverage",
-            cov.iter().map(|c| format!("#{}: {:.2} %", c.input, c.share * 100.0)).collect::<Vec<_>>().join(", "),
+            cov.iter()
+                .map(|c| format!("#{}: {:.2} %", c.input, c.share * 100.0))
+                .collect::<Vec<_>>()
+                .join(", "),
         )),
     }
-    RuleFinding { rule: f.rule.code(), severity: f.severity.code(), args }
+    RuleFinding {
+        rule: f.rule.code(),
+        severity: f.severity.code(),
+        args,
+    }
 }
 
 fn register_item(r: glassroom_store::RegisterRow, tree: &OrgTree) -> RegisterItem {
@@ -916,11 +1516,26 @@ fn register_item(r: glassroom_store::RegisterRow, tree: &OrgTree) -> RegisterIte
 }
 
 pub fn org_ref(o: &glassroom_store::OrgRow) -> OrgRef {
-    OrgRef { id: o.id, code: o.code.clone(), kind: o.kind.clone(), name_ru: o.name_ru.clone(), name_kk: o.name_kk.clone(), name_en: o.name_en.clone(), parent_id: o.parent_id }
+    OrgRef {
+        id: o.id,
+        code: o.code.clone(),
+        kind: o.kind.clone(),
+        name_ru: o.name_ru.clone(),
+        name_kk: o.name_kk.clone(),
+        name_en: o.name_en.clone(),
+        parent_id: o.parent_id,
+    }
 }
 
 pub fn person_ref(p: &glassroom_store::PersonRow) -> PersonRef {
-    PersonRef { id: p.id, code: p.code.clone(), full_name: p.full_name.clone(), position_ru: p.position_ru.clone(), position_kk: p.position_kk.clone(), position_en: p.position_en.clone() }
+    PersonRef {
+        id: p.id,
+        code: p.code.clone(),
+        full_name: p.full_name.clone(),
+        position_ru: p.position_ru.clone(),
+        position_kk: p.position_kk.clone(),
+        position_en: p.position_en.clone(),
+    }
 }
 
 fn encode_cursor(start_us: i64, id: i64) -> String {

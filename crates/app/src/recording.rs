@@ -8,16 +8,26 @@ use glassroom_domain::rules::{InputCoverage, InputFacts, InputState, RoomFacts};
 use glassroom_domain::{InputId, Interval};
 use glassroom_store::Tx;
 
+use crate::AppError;
 use crate::context::Directory;
 use crate::time::{from_us, to_us};
-use crate::AppError;
 
 #[async_trait]
 pub trait RecordingPort: Send + Sync + 'static {
     /// The room's designation and each input's current state.
-    async fn room_facts(&self, tx: &mut dyn Tx, dir: &Directory, room_id: i64) -> Result<RoomFacts, AppError>;
+    async fn room_facts(
+        &self,
+        tx: &mut dyn Tx,
+        dir: &Directory,
+        room_id: i64,
+    ) -> Result<RoomFacts, AppError>;
     /// Per input, the share of `interval` covered by recording, and the gaps.
-    async fn coverage(&self, tx: &mut dyn Tx, room_id: i64, interval: Interval) -> Result<Vec<InputCoverage>, AppError>;
+    async fn coverage(
+        &self,
+        tx: &mut dyn Tx,
+        room_id: i64,
+        interval: Interval,
+    ) -> Result<Vec<InputCoverage>, AppError>;
 }
 
 /// Input states as set by administrators (`PUT /api/v1/inputs/{id}/state`), with their history.
@@ -25,18 +35,36 @@ pub struct AdminSetStatus;
 
 #[async_trait]
 impl RecordingPort for AdminSetStatus {
-    async fn room_facts(&self, tx: &mut dyn Tx, dir: &Directory, room_id: i64) -> Result<RoomFacts, AppError> {
+    async fn room_facts(
+        &self,
+        tx: &mut dyn Tx,
+        dir: &Directory,
+        room_id: i64,
+    ) -> Result<RoomFacts, AppError> {
         let room = dir.rooms.get(&room_id).ok_or(AppError::NotFound("room"))?;
         let inputs = tx
             .inputs_of(room_id)
             .await?
             .into_iter()
-            .map(|i| InputFacts { id: InputId(i.id), video: i.video, audio: i.audio, state: InputState::parse(&i.state).unwrap_or(InputState::Offline) })
+            .map(|i| InputFacts {
+                id: InputId(i.id),
+                video: i.video,
+                audio: i.audio,
+                state: InputState::parse(&i.state).unwrap_or(InputState::Offline),
+            })
             .collect();
-        Ok(RoomFacts { designated: room.designated, inputs })
+        Ok(RoomFacts {
+            designated: room.designated,
+            inputs,
+        })
     }
 
-    async fn coverage(&self, tx: &mut dyn Tx, room_id: i64, interval: Interval) -> Result<Vec<InputCoverage>, AppError> {
+    async fn coverage(
+        &self,
+        tx: &mut dyn Tx,
+        room_id: i64,
+        interval: Interval,
+    ) -> Result<Vec<InputCoverage>, AppError> {
         let mut out = Vec::new();
         for input in tx.inputs_of(room_id).await? {
             let log = tx.input_state_log(input.id, to_us(interval.end())).await?;
@@ -62,7 +90,11 @@ impl RecordingPort for AdminSetStatus {
             }
             let covered = interval.covered_by(&recording);
             let share = covered.as_secs_f64() / interval.duration().as_secs_f64();
-            out.push(InputCoverage { input: InputId(input.id), share, gaps: interval.subtract_all(&recording) });
+            out.push(InputCoverage {
+                input: InputId(input.id),
+                share,
+                gaps: interval.subtract_all(&recording),
+            });
         }
         Ok(out)
     }

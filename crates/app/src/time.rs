@@ -1,8 +1,8 @@
 //! Conversions between storage (UTC microseconds, ISO dates, 'HH:MM') and jiff.
 
+use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 
 use crate::AppError;
 
@@ -31,15 +31,20 @@ pub fn hm(t: Time) -> String {
 
 /// The organisation's zone from the bundled database.
 pub fn zone(name: &str) -> Result<TimeZone, AppError> {
-    TimeZone::get(name).map_err(|_| AppError::Internal(format!("time zone {name} is not in the bundled database")))
+    TimeZone::get(name)
+        .map_err(|_| AppError::Internal(format!("time zone {name} is not in the bundled database")))
 }
 
 /// Refuses to run with a time-zone database that predates Kazakhstan's move to UTC+5.
 pub fn check_zone_database() -> Result<(), AppError> {
     let tz = zone(ORG_ZONE)?;
-    let probe: Timestamp = "2025-06-01T00:00:00Z".parse().map_err(|_| AppError::Internal("timestamp".into()))?;
+    let probe: Timestamp = "2025-06-01T00:00:00Z"
+        .parse()
+        .map_err(|_| AppError::Internal("timestamp".into()))?;
     if tz.to_offset(probe).seconds() != 5 * 3600 {
-        return Err(AppError::Internal(format!("{ORG_ZONE} is not UTC+5 in 2025: the bundled time-zone database is older than 2024a")));
+        return Err(AppError::Internal(format!(
+            "{ORG_ZONE} is not UTC+5 in 2025: the bundled time-zone database is older than 2024a"
+        )));
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 
 use glassroom_app::meetings::{RegisterQuery, RequestMeeting, ScheduleMeeting};
 use glassroom_app::{App, ManualClock};
-use glassroom_testkit::{almaty, fresh_store, Backend};
+use glassroom_testkit::{Backend, almaty, fresh_store};
 
 const ROOMS: usize = 10_000;
 const PEOPLE: usize = 10_000;
@@ -30,12 +30,22 @@ struct Args {
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut a = Args { backend: Backend::Sqlite, meetings: 1_000_000, ops: 5_000 };
+    let mut a = Args {
+        backend: Backend::Sqlite,
+        meetings: 1_000_000,
+        ops: 5_000,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let v = it.next().context("missing value")?;
         match k.as_str() {
-            "--backend" => a.backend = if v == "postgres" { Backend::Postgres } else { Backend::Sqlite },
+            "--backend" => {
+                a.backend = if v == "postgres" {
+                    Backend::Postgres
+                } else {
+                    Backend::Sqlite
+                }
+            }
             "--meetings" => a.meetings = v.parse()?,
             "--ops" => a.ops = v.parse()?,
             other => anyhow::bail!("unknown argument {other}"),
@@ -66,7 +76,14 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 fn report(name: &str, mut lat: Vec<Duration>, wall: Duration) {
     lat.sort_unstable();
     let ops = lat.len() as f64 / wall.as_secs_f64();
-    println!("{name:<44} n={:<6} p50={:>8.3} ms  p99={:>8.3} ms  max={:>8.3} ms  {:>9.0} ops/s", lat.len(), pct(&lat, 0.5).as_secs_f64() * 1e3, pct(&lat, 0.99).as_secs_f64() * 1e3, pct(&lat, 1.0).as_secs_f64() * 1e3, ops);
+    println!(
+        "{name:<44} n={:<6} p50={:>8.3} ms  p99={:>8.3} ms  max={:>8.3} ms  {:>9.0} ops/s",
+        lat.len(),
+        pct(&lat, 0.5).as_secs_f64() * 1e3,
+        pct(&lat, 0.99).as_secs_f64() * 1e3,
+        pct(&lat, 1.0).as_secs_f64() * 1e3,
+        ops
+    );
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -75,14 +92,29 @@ async fn main() -> anyhow::Result<()> {
     let (store, cleanup) = fresh_store(a.backend).await;
     let clock = ManualClock::new(almaty("2026-03-02T08:00"));
     let app = App::new(store.clone(), Arc::new(clock.clone()));
-    app.ensure_shipped_data().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    app.apply_directory(None, glassroom_app::directory::parse_directory(glassroom_app::demo::DEMO_DIRECTORY, "toml").map_err(|e| anyhow::anyhow!("{e}"))?).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.ensure_shipped_data()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.apply_directory(
+        None,
+        glassroom_app::directory::parse_directory(glassroom_app::demo::DEMO_DIRECTORY, "toml")
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let t = Instant::now();
     let dir = generate_directory(&app).await?;
-    println!("directory: {ROOMS} rooms, {PEOPLE} people, {BUSINESSES} businesses in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "directory: {ROOMS} rooms, {PEOPLE} people, {BUSINESSES} businesses in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     generate_history(&app, &dir, a.meetings).await?;
-    println!("history: {} meetings (with commissions and events) in {:.1} s", a.meetings, t.elapsed().as_secs_f64());
+    println!(
+        "history: {} meetings (with commissions and events) in {:.1} s",
+        a.meetings,
+        t.elapsed().as_secs_f64()
+    );
 
     println!("\nbackend: {:?}", a.backend);
     bare_insert_baseline(&app, &dir, a.ops).await?;
@@ -107,36 +139,114 @@ struct Dir {
 async fn generate_directory(app: &App) -> anyhow::Result<Dir> {
     let mut tx = app.store.write().await?;
     let tree = tx.organisations().await?;
-    let org = tree.iter().find(|o| o.code == "entrepreneurship").context("org")?.clone();
-    let root = tree.iter().find(|o| o.parent_id.is_none()).context("root")?.id;
+    let org = tree
+        .iter()
+        .find(|o| o.code == "entrepreneurship")
+        .context("org")?
+        .clone();
+    let root = tree
+        .iter()
+        .find(|o| o.parent_id.is_none())
+        .context("root")?
+        .id;
     let mut rooms = Vec::with_capacity(ROOMS);
     for i in 0..ROOMS {
-        let id = tx.insert_room(&glassroom_store::RoomRow { id: 0, code: format!("bench-room-{i}"), org_id: org.id, name: format!("Переговорная {i}"), building: "Бенчмарк".into(), floor: 1, designated: true }).await?;
+        let id = tx
+            .insert_room(&glassroom_store::RoomRow {
+                id: 0,
+                code: format!("bench-room-{i}"),
+                org_id: org.id,
+                name: format!("Переговорная {i}"),
+                building: "Бенчмарк".into(),
+                floor: 1,
+                designated: true,
+            })
+            .await?;
         for (code, video) in [("cam", true), ("mic", false)] {
-            let input = tx.insert_input(&glassroom_store::InputRow { id: 0, room_id: id, code: code.into(), video, audio: true, url: format!("rtsp://127.0.0.1/{i}/{code}"), state: "ready".into(), state_since_us: 0 }).await?;
+            let input = tx
+                .insert_input(&glassroom_store::InputRow {
+                    id: 0,
+                    room_id: id,
+                    code: code.into(),
+                    video,
+                    audio: true,
+                    url: format!("rtsp://127.0.0.1/{i}/{code}"),
+                    state: "ready".into(),
+                    state_since_us: 0,
+                })
+                .await?;
             tx.log_input_state(input, 0, "ready").await?;
         }
         rooms.push(id);
     }
     let mut commission = Vec::with_capacity(PEOPLE);
     for i in 0..PEOPLE {
-        let id = tx.insert_person(&glassroom_store::PersonRow { id: 0, code: format!("bench-person-{i}"), full_name: format!("Сотрудник {i}"), position_ru: "Специалист".into(), position_kk: "Маман".into(), position_en: "Specialist".into(), org_id: root, public_servant: true, iin: None, phone: None }).await?;
-        tx.insert_role(&glassroom_store::RoleRow { person_id: id, org_id: root, role: "commission".into() }).await?;
-        tx.insert_role(&glassroom_store::RoleRow { person_id: id, org_id: org.id, role: "official".into() }).await?;
+        let id = tx
+            .insert_person(&glassroom_store::PersonRow {
+                id: 0,
+                code: format!("bench-person-{i}"),
+                full_name: format!("Сотрудник {i}"),
+                position_ru: "Специалист".into(),
+                position_kk: "Маман".into(),
+                position_en: "Specialist".into(),
+                org_id: root,
+                public_servant: true,
+                iin: None,
+                phone: None,
+            })
+            .await?;
+        tx.insert_role(&glassroom_store::RoleRow {
+            person_id: id,
+            org_id: root,
+            role: "commission".into(),
+        })
+        .await?;
+        tx.insert_role(&glassroom_store::RoleRow {
+            person_id: id,
+            org_id: org.id,
+            role: "official".into(),
+        })
+        .await?;
         commission.push(id);
     }
     let mut bins = Vec::new();
     let mut business_ids = Vec::new();
     for i in 0..BUSINESSES {
         let bin = bin_for(i);
-        let id = tx.insert_business(&glassroom_store::BusinessRow { id: 0, bin: bin.clone(), name: format!("ТОО «Бенч {i}»"), address: None }).await?;
+        let id = tx
+            .insert_business(&glassroom_store::BusinessRow {
+                id: 0,
+                bin: bin.clone(),
+                name: format!("ТОО «Бенч {i}»"),
+                address: None,
+            })
+            .await?;
         bins.push(bin);
         business_ids.push(id);
     }
-    let host = tx.people().await?.into_iter().find(|p| p.code == "akhmetov").context("host")?.id;
-    let account = tx.account_by_login("akhmetov").await?.context("account")?.id;
+    let host = tx
+        .people()
+        .await?
+        .into_iter()
+        .find(|p| p.code == "akhmetov")
+        .context("host")?
+        .id;
+    let account = tx
+        .account_by_login("akhmetov")
+        .await?
+        .context("account")?
+        .id;
     tx.commit().await?;
-    Ok(Dir { org: org.id, org_code: org.code, host, rooms, commission, bins, business_ids, account })
+    Ok(Dir {
+        org: org.id,
+        org_code: org.code,
+        host,
+        rooms,
+        commission,
+        bins,
+        business_ids,
+        account,
+    })
 }
 
 /// N past meetings over two years, spread over rooms, people, businesses and organisations.
@@ -146,7 +256,11 @@ async fn generate_history(app: &App, dir: &Dir, n: usize) -> anyhow::Result<()> 
     let span_us: i64 = 2 * 365 * 24 * 3600 * 1_000_000;
     let orgs: Vec<i64> = {
         let mut tx = app.store.read().await?;
-        tx.organisations().await?.into_iter().map(|o| o.id).collect()
+        tx.organisations()
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect()
     };
     let chunk = 2_000;
     let mut done = 0;
@@ -187,7 +301,14 @@ async fn generate_history(app: &App, dir: &Dir, n: usize) -> anyhow::Result<()> 
             let b = dir.commission[rng.random_range(0..dir.commission.len())];
             let members = if a == b { vec![a] } else { vec![a, b] };
             tx.set_commission(id, &members).await?;
-            tx.append_event(&glassroom_store::NewEvent { at_us: start, kind: "meeting.published".into(), subject: format!("meeting:{id}"), actor: None, body: format!("{{\"id\":{id}}}") }).await?;
+            tx.append_event(&glassroom_store::NewEvent {
+                at_us: start,
+                kind: "meeting.published".into(),
+                subject: format!("meeting:{id}"),
+                actor: None,
+                body: format!("{{\"id\":{id}}}"),
+            })
+            .await?;
         }
         tx.commit().await?;
         done += chunk;
@@ -230,16 +351,35 @@ async fn bare_insert_baseline(app: &App, dir: &Dir, ops: usize) -> anyhow::Resul
             updated_us: start,
         };
         let id = tx.insert_meeting(&m).await?;
-        tx.append_event(&glassroom_store::NewEvent { at_us: start, kind: "baseline".into(), subject: format!("meeting:{id}"), actor: None, body: "{}".into() }).await?;
+        tx.append_event(&glassroom_store::NewEvent {
+            at_us: start,
+            kind: "baseline".into(),
+            subject: format!("meeting:{id}"),
+            actor: None,
+            body: "{}".into(),
+        })
+        .await?;
         tx.commit().await?;
         lat.push(t.elapsed());
     }
-    report("baseline: bare insert meeting+event, commit", lat, wall.elapsed());
+    report(
+        "baseline: bare insert meeting+event, commit",
+        lat,
+        wall.elapsed(),
+    );
     Ok(())
 }
 
-async fn schedule_bench(app: &App, clock: &ManualClock, dir: &Dir, ops: usize) -> anyhow::Result<()> {
-    let official = app.actor_by_login("akhmetov").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+async fn schedule_bench(
+    app: &App,
+    clock: &ManualClock,
+    dir: &Dir,
+    ops: usize,
+) -> anyhow::Result<()> {
+    let official = app
+        .actor_by_login("akhmetov")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     clock.set(almaty("2026-03-02T08:00"));
     // Requests first (not timed).
     let mut ids = Vec::with_capacity(ops);
@@ -255,7 +395,12 @@ async fn schedule_bench(app: &App, clock: &ManualClock, dir: &Dir, ops: usize) -
             wished_from: almaty("2026-03-03T09:00"),
             wished_to: almaty("2026-05-30T18:00"),
         };
-        ids.push(app.request_meeting(&official, req).await.map_err(|e| anyhow::anyhow!("{e}"))?.id);
+        ids.push(
+            app.request_meeting(&official, req)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .id,
+        );
     }
     // Slots: up to 3,000 decisions share a slot (Wednesday 10:00), each with its own room, host and
     // commission; the next 3,000 go a week later.
@@ -269,7 +414,13 @@ async fn schedule_bench(app: &App, clock: &ManualClock, dir: &Dir, ops: usize) -
         let week = (i / group) as i64;
         let start: Timestamp = first_day + SignedDuration::from_hours(24 * 7 * week);
         let members = vec![dir.commission[3 * slot + 1], dir.commission[3 * slot + 2]];
-        let req = ScheduleMeeting { room: dir.rooms[i % dir.rooms.len()], start, end: start + SignedDuration::from_mins(30), commission: members, overrides: vec![] };
+        let req = ScheduleMeeting {
+            room: dir.rooms[i % dir.rooms.len()],
+            start,
+            end: start + SignedDuration::from_mins(30),
+            commission: members,
+            overrides: vec![],
+        };
         let t = Instant::now();
         match app.decide_schedule(&official, *id, req).await {
             Ok(_) => {}
@@ -278,7 +429,11 @@ async fn schedule_bench(app: &App, clock: &ManualClock, dir: &Dir, ops: usize) -
         }
         lat.push(t.elapsed());
     }
-    report("schedule decision end to end (all rules)", lat, wall.elapsed());
+    report(
+        "schedule decision end to end (all rules)",
+        lat,
+        wall.elapsed(),
+    );
     println!("  ({refused} of {ops} refused by the rules)");
     Ok(())
 }
@@ -294,15 +449,33 @@ async fn register_bench(app: &App, dir: &Dir, ops: usize) -> anyhow::Result<()> 
         drop(tx);
         baseline.push(t.elapsed());
     }
-    report("baseline: one meeting by primary key", baseline, wall.elapsed());
+    report(
+        "baseline: one meeting by primary key",
+        baseline,
+        wall.elapsed(),
+    );
     let queries: [(&str, fn(&Dir, &mut rand::rngs::StdRng) -> RegisterQuery); 4] = [
-        ("register: first page, no filter", |_, _| RegisterQuery::default()),
-        ("register: organisation subtree", |d, _| RegisterQuery { organisation: Some(d.org_code.clone()), ..Default::default() }),
-        ("register: organisation + one month", |d, r| {
-            let from = almaty("2024-01-01T00:00") + SignedDuration::from_hours(24 * r.random_range(0..700));
-            RegisterQuery { organisation: Some(d.org_code.clone()), from: Some(from), to: Some(from + SignedDuration::from_hours(24 * 30)), ..Default::default() }
+        ("register: first page, no filter", |_, _| {
+            RegisterQuery::default()
         }),
-        ("register: business BIN", |d, r| RegisterQuery { business_bin: Some(d.bins[r.random_range(0..d.bins.len())].clone()), ..Default::default() }),
+        ("register: organisation subtree", |d, _| RegisterQuery {
+            organisation: Some(d.org_code.clone()),
+            ..Default::default()
+        }),
+        ("register: organisation + one month", |d, r| {
+            let from = almaty("2024-01-01T00:00")
+                + SignedDuration::from_hours(24 * r.random_range(0..700));
+            RegisterQuery {
+                organisation: Some(d.org_code.clone()),
+                from: Some(from),
+                to: Some(from + SignedDuration::from_hours(24 * 30)),
+                ..Default::default()
+            }
+        }),
+        ("register: business BIN", |d, r| RegisterQuery {
+            business_bin: Some(d.bins[r.random_range(0..d.bins.len())].clone()),
+            ..Default::default()
+        }),
     ];
     for (name, make) in queries {
         let mut lat = Vec::with_capacity(ops);

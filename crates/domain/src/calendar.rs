@@ -45,7 +45,13 @@ pub enum ScheduleError {
 }
 
 impl WorkSchedule {
-    pub fn new(effective_from: Date, week: WorkWeek, start: Time, end: Time, lunch: Option<(Time, Time)>) -> Result<Self, ScheduleError> {
+    pub fn new(
+        effective_from: Date,
+        week: WorkWeek,
+        start: Time,
+        end: Time,
+        lunch: Option<(Time, Time)>,
+    ) -> Result<Self, ScheduleError> {
         if end <= start {
             return Err(ScheduleError::EndNotAfterStart);
         }
@@ -54,7 +60,13 @@ impl WorkSchedule {
                 return Err(ScheduleError::LunchOutsideDay);
             }
         }
-        Ok(WorkSchedule { effective_from, week, start, end, lunch })
+        Ok(WorkSchedule {
+            effective_from,
+            week,
+            start,
+            end,
+            lunch,
+        })
     }
 
     fn periods(&self) -> Vec<(Time, Time)> {
@@ -81,9 +93,17 @@ pub struct WorkingCalendar {
 }
 
 impl WorkingCalendar {
-    pub fn new(tz: TimeZone, mut schedules: Vec<WorkSchedule>, days: BTreeMap<Date, DayKind>) -> Self {
+    pub fn new(
+        tz: TimeZone,
+        mut schedules: Vec<WorkSchedule>,
+        days: BTreeMap<Date, DayKind>,
+    ) -> Self {
         schedules.sort_by_key(|s| s.effective_from);
-        WorkingCalendar { tz, schedules, days }
+        WorkingCalendar {
+            tz,
+            schedules,
+            days,
+        }
     }
 
     pub fn time_zone(&self) -> &TimeZone {
@@ -92,11 +112,16 @@ impl WorkingCalendar {
 
     /// The hours in force on `date`, if any version has started by then.
     pub fn schedule_on(&self, date: Date) -> Option<&WorkSchedule> {
-        self.schedules.iter().rev().find(|s| s.effective_from <= date)
+        self.schedules
+            .iter()
+            .rev()
+            .find(|s| s.effective_from <= date)
     }
 
     pub fn is_working_day(&self, date: Date) -> bool {
-        let Some(schedule) = self.schedule_on(date) else { return false };
+        let Some(schedule) = self.schedule_on(date) else {
+            return false;
+        };
         match self.days.get(&date) {
             Some(DayKind::DayOff) => false,
             Some(DayKind::WorkingDay) => true,
@@ -109,7 +134,9 @@ impl WorkingCalendar {
         if !self.is_working_day(date) {
             return Vec::new();
         }
-        let Some(schedule) = self.schedule_on(date) else { return Vec::new() };
+        let Some(schedule) = self.schedule_on(date) else {
+            return Vec::new();
+        };
         schedule
             .periods()
             .into_iter()
@@ -146,8 +173,8 @@ impl WorkingCalendar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::civil::{date, time};
     use jiff::Timestamp;
+    use jiff::civil::{date, time};
     use proptest::prelude::*;
 
     fn almaty() -> TimeZone {
@@ -157,10 +184,29 @@ mod tests {
     /// Astana akimat: 08:30–18:00, lunch 13:00–14:30; from 2025-09-15 the day starts at 07:30.
     fn astana() -> WorkingCalendar {
         let lunch = Some((time(13, 0, 0, 0), time(14, 30, 0, 0)));
-        let v1 = WorkSchedule::new(date(2016, 1, 1), WorkWeek::FiveDay, time(8, 30, 0, 0), time(18, 0, 0, 0), lunch).expect("valid");
-        let v2 = WorkSchedule::new(date(2025, 9, 15), WorkWeek::FiveDay, time(7, 30, 0, 0), time(18, 0, 0, 0), lunch).expect("valid");
+        let v1 = WorkSchedule::new(
+            date(2016, 1, 1),
+            WorkWeek::FiveDay,
+            time(8, 30, 0, 0),
+            time(18, 0, 0, 0),
+            lunch,
+        )
+        .expect("valid");
+        let v2 = WorkSchedule::new(
+            date(2025, 9, 15),
+            WorkWeek::FiveDay,
+            time(7, 30, 0, 0),
+            time(18, 0, 0, 0),
+            lunch,
+        )
+        .expect("valid");
         let mut days = BTreeMap::new();
-        for d in [date(2026, 3, 9), date(2026, 3, 23), date(2026, 3, 24), date(2026, 3, 25)] {
+        for d in [
+            date(2026, 3, 9),
+            date(2026, 3, 23),
+            date(2026, 3, 24),
+            date(2026, 3, 25),
+        ] {
             days.insert(d, DayKind::DayOff);
         }
         days.insert(date(2026, 3, 28), DayKind::WorkingDay);
@@ -168,7 +214,9 @@ mod tests {
     }
 
     fn local(y: i16, m: i8, d: i8, h: i8, min: i8) -> Timestamp {
-        almaty().to_timestamp(date(y, m, d).at(h, min, 0, 0)).expect("ts")
+        almaty()
+            .to_timestamp(date(y, m, d).at(h, min, 0, 0))
+            .expect("ts")
     }
 
     fn iv(a: Timestamp, b: Timestamp) -> Interval {
@@ -182,7 +230,11 @@ mod tests {
         let after = "2024-03-01T12:00:00Z".parse::<Timestamp>().expect("ts");
         assert_eq!(tz.to_offset(before).seconds(), 6 * 3600);
         assert_eq!(tz.to_offset(after).seconds(), 5 * 3600);
-        assert_eq!(tz.to_offset("2026-07-01T00:00:00Z".parse::<Timestamp>().expect("ts")).seconds(), 5 * 3600);
+        assert_eq!(
+            tz.to_offset("2026-07-01T00:00:00Z".parse::<Timestamp>().expect("ts"))
+                .seconds(),
+            5 * 3600
+        );
     }
 
     #[test]
@@ -190,18 +242,78 @@ mod tests {
         let cal = astana();
         // (from, to, within working time?)
         let cases = [
-            (local(2026, 3, 20, 10, 0), local(2026, 3, 20, 11, 0), true, "ordinary Friday morning"),
-            (local(2026, 3, 20, 19, 0), local(2026, 3, 20, 20, 0), false, "19:00 after hours"),
-            (local(2026, 3, 20, 17, 30), local(2026, 3, 20, 18, 30), false, "runs past 18:00"),
-            (local(2026, 3, 20, 12, 30), local(2026, 3, 20, 13, 30), false, "runs into lunch"),
-            (local(2026, 3, 20, 14, 30), local(2026, 3, 20, 15, 0), true, "right after lunch"),
-            (local(2026, 3, 23, 10, 0), local(2026, 3, 23, 11, 0), false, "Nauryz day off"),
-            (local(2026, 3, 9, 10, 0), local(2026, 3, 9, 11, 0), false, "transfer for 8 March"),
-            (local(2026, 3, 21, 10, 0), local(2026, 3, 21, 11, 0), false, "Saturday"),
-            (local(2026, 3, 28, 10, 0), local(2026, 3, 28, 11, 0), true, "Saturday made a working day"),
-            (local(2025, 9, 12, 7, 45), local(2025, 9, 12, 8, 45), false, "07:45 before the 2025-09-15 change"),
-            (local(2025, 9, 15, 7, 45), local(2025, 9, 15, 8, 45), true, "07:45 after the 2025-09-15 change"),
-            (local(2026, 3, 20, 17, 0), local(2026, 3, 23, 9, 0), false, "across a weekend"),
+            (
+                local(2026, 3, 20, 10, 0),
+                local(2026, 3, 20, 11, 0),
+                true,
+                "ordinary Friday morning",
+            ),
+            (
+                local(2026, 3, 20, 19, 0),
+                local(2026, 3, 20, 20, 0),
+                false,
+                "19:00 after hours",
+            ),
+            (
+                local(2026, 3, 20, 17, 30),
+                local(2026, 3, 20, 18, 30),
+                false,
+                "runs past 18:00",
+            ),
+            (
+                local(2026, 3, 20, 12, 30),
+                local(2026, 3, 20, 13, 30),
+                false,
+                "runs into lunch",
+            ),
+            (
+                local(2026, 3, 20, 14, 30),
+                local(2026, 3, 20, 15, 0),
+                true,
+                "right after lunch",
+            ),
+            (
+                local(2026, 3, 23, 10, 0),
+                local(2026, 3, 23, 11, 0),
+                false,
+                "Nauryz day off",
+            ),
+            (
+                local(2026, 3, 9, 10, 0),
+                local(2026, 3, 9, 11, 0),
+                false,
+                "transfer for 8 March",
+            ),
+            (
+                local(2026, 3, 21, 10, 0),
+                local(2026, 3, 21, 11, 0),
+                false,
+                "Saturday",
+            ),
+            (
+                local(2026, 3, 28, 10, 0),
+                local(2026, 3, 28, 11, 0),
+                true,
+                "Saturday made a working day",
+            ),
+            (
+                local(2025, 9, 12, 7, 45),
+                local(2025, 9, 12, 8, 45),
+                false,
+                "07:45 before the 2025-09-15 change",
+            ),
+            (
+                local(2025, 9, 15, 7, 45),
+                local(2025, 9, 15, 8, 45),
+                true,
+                "07:45 after the 2025-09-15 change",
+            ),
+            (
+                local(2026, 3, 20, 17, 0),
+                local(2026, 3, 23, 9, 0),
+                false,
+                "across a weekend",
+            ),
         ];
         for (a, b, expected, why) in cases {
             assert_eq!(cal.within(&iv(a, b)), expected, "{why}");
@@ -212,12 +324,25 @@ mod tests {
     fn outside_lists_the_exact_pieces() {
         let cal = astana();
         let out = cal.outside(&iv(local(2026, 3, 20, 12, 0), local(2026, 3, 20, 19, 0)));
-        assert_eq!(out, vec![iv(local(2026, 3, 20, 13, 0), local(2026, 3, 20, 14, 30)), iv(local(2026, 3, 20, 18, 0), local(2026, 3, 20, 19, 0))]);
+        assert_eq!(
+            out,
+            vec![
+                iv(local(2026, 3, 20, 13, 0), local(2026, 3, 20, 14, 30)),
+                iv(local(2026, 3, 20, 18, 0), local(2026, 3, 20, 19, 0))
+            ]
+        );
     }
 
     #[test]
     fn six_day_week_works_saturdays() {
-        let six = WorkSchedule::new(date(2020, 1, 1), WorkWeek::SixDay, time(9, 0, 0, 0), time(18, 0, 0, 0), None).expect("valid");
+        let six = WorkSchedule::new(
+            date(2020, 1, 1),
+            WorkWeek::SixDay,
+            time(9, 0, 0, 0),
+            time(18, 0, 0, 0),
+            None,
+        )
+        .expect("valid");
         let cal = WorkingCalendar::new(almaty(), vec![six], BTreeMap::new());
         assert!(cal.within(&iv(local(2026, 3, 21, 10, 0), local(2026, 3, 21, 11, 0))));
         assert!(!cal.within(&iv(local(2026, 3, 22, 10, 0), local(2026, 3, 22, 11, 0))));
@@ -226,9 +351,24 @@ mod tests {
     #[test]
     fn invalid_schedules_are_refused() {
         let d = date(2026, 1, 1);
-        assert_eq!(WorkSchedule::new(d, WorkWeek::FiveDay, time(18, 0, 0, 0), time(9, 0, 0, 0), None), Err(ScheduleError::EndNotAfterStart));
         assert_eq!(
-            WorkSchedule::new(d, WorkWeek::FiveDay, time(9, 0, 0, 0), time(18, 0, 0, 0), Some((time(19, 0, 0, 0), time(20, 0, 0, 0)))),
+            WorkSchedule::new(
+                d,
+                WorkWeek::FiveDay,
+                time(18, 0, 0, 0),
+                time(9, 0, 0, 0),
+                None
+            ),
+            Err(ScheduleError::EndNotAfterStart)
+        );
+        assert_eq!(
+            WorkSchedule::new(
+                d,
+                WorkWeek::FiveDay,
+                time(9, 0, 0, 0),
+                time(18, 0, 0, 0),
+                Some((time(19, 0, 0, 0), time(20, 0, 0, 0)))
+            ),
             Err(ScheduleError::LunchOutsideDay)
         );
     }

@@ -10,4 +10,6 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(OrgId, PersonId, RoomId, InputId, MeetingId, BusinessId, AccountId);
+id_type!(
+    OrgId, PersonId, RoomId, InputId, MeetingId, BusinessId, AccountId
+);

@@ -25,7 +25,11 @@ impl Interval {
     }
 
     /// A meeting's interval: positive and at most `max`.
-    pub fn bounded(start: Timestamp, end: Timestamp, max: SignedDuration) -> Result<Self, IntervalError> {
+    pub fn bounded(
+        start: Timestamp,
+        end: Timestamp,
+        max: SignedDuration,
+    ) -> Result<Self, IntervalError> {
         let iv = Self::new(start, end)?;
         if iv.duration() > max {
             return Err(IntervalError::TooLong);
@@ -57,19 +61,29 @@ impl Interval {
         let mut cursor = self.start;
         for p in pieces {
             if p.start > cursor {
-                out.push(Interval { start: cursor, end: p.start });
+                out.push(Interval {
+                    start: cursor,
+                    end: p.start,
+                });
             }
             cursor = cursor.max(p.end);
         }
         if cursor < self.end {
-            out.push(Interval { start: cursor, end: self.end });
+            out.push(Interval {
+                start: cursor,
+                end: self.end,
+            });
         }
         out
     }
 
     /// Total length of the union of `parts` clipped to `self`.
     pub fn covered_by(&self, parts: &[Interval]) -> SignedDuration {
-        let gaps: SignedDuration = self.subtract_all(parts).iter().map(Interval::duration).sum();
+        let gaps: SignedDuration = self
+            .subtract_all(parts)
+            .iter()
+            .map(Interval::duration)
+            .sum();
         self.duration() - gaps
     }
 }
@@ -80,7 +94,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn iv(a: i64, b: i64) -> Interval {
-        Interval::new(Timestamp::from_second(a).expect("ts"), Timestamp::from_second(b).expect("ts")).expect("iv")
+        Interval::new(
+            Timestamp::from_second(a).expect("ts"),
+            Timestamp::from_second(b).expect("ts"),
+        )
+        .expect("iv")
     }
 
     #[test]
@@ -88,7 +106,10 @@ mod tests {
         let t = Timestamp::from_second(100).expect("ts");
         assert_eq!(Interval::new(t, t), Err(IntervalError::EndNotAfterStart));
         let earlier = Timestamp::from_second(50).expect("ts");
-        assert_eq!(Interval::new(t, earlier), Err(IntervalError::EndNotAfterStart));
+        assert_eq!(
+            Interval::new(t, earlier),
+            Err(IntervalError::EndNotAfterStart)
+        );
     }
 
     #[test]

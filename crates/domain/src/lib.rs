@@ -9,7 +9,7 @@ pub mod rules;
 pub mod taxid;
 pub mod tender;
 
-pub use calendar::{DayKind, WorkWeek, WorkSchedule, WorkingCalendar};
+pub use calendar::{DayKind, WorkSchedule, WorkWeek, WorkingCalendar};
 pub use ids::*;
 pub use interval::{Interval, IntervalError};
 pub use meeting::{MeetingKind, MeetingStatus, Transition, TransitionError};

@@ -48,7 +48,13 @@ impl MeetingStatus {
     }
 
     pub fn is_final(self) -> bool {
-        matches!(self, MeetingStatus::Published | MeetingStatus::Rejected | MeetingStatus::Cancelled | MeetingStatus::NoShow)
+        matches!(
+            self,
+            MeetingStatus::Published
+                | MeetingStatus::Rejected
+                | MeetingStatus::Cancelled
+                | MeetingStatus::NoShow
+        )
     }
 }
 
@@ -98,7 +104,12 @@ impl MeetingStatus {
             (S::Scheduled, T::NoShow) => S::NoShow,
             (S::InProgress, T::End) => S::Completed,
             (S::Completed, T::Publish) => S::Published,
-            _ => return Err(TransitionError { from: self, transition: t }),
+            _ => {
+                return Err(TransitionError {
+                    from: self,
+                    transition: t,
+                });
+            }
         };
         Ok(next)
     }
@@ -120,7 +131,13 @@ impl MeetingKind {
         }
     }
     pub fn parse(code: &str) -> Option<Self> {
-        [MeetingKind::Consultation, MeetingKind::DocumentSigning, MeetingKind::Other].into_iter().find(|k| k.code() == code)
+        [
+            MeetingKind::Consultation,
+            MeetingKind::DocumentSigning,
+            MeetingKind::Other,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
     }
 }
 
@@ -139,7 +156,15 @@ mod tests {
         }
         assert_eq!(s, S::Published);
         for end in [S::Published, S::Rejected, S::Cancelled, S::NoShow] {
-            for t in [T::Schedule, T::Reject, T::Cancel, T::Start, T::End, T::NoShow, T::Publish] {
+            for t in [
+                T::Schedule,
+                T::Reject,
+                T::Cancel,
+                T::Start,
+                T::End,
+                T::NoShow,
+                T::Publish,
+            ] {
                 assert!(end.apply(t).is_err(), "{end:?} {t:?}");
             }
         }

@@ -49,7 +49,14 @@ impl Severity {
         }
     }
     pub fn parse(code: &str) -> Option<Self> {
-        [Severity::Absolute, Severity::Blocking, Severity::Warning, Severity::Violation].into_iter().find(|s| s.code() == code)
+        [
+            Severity::Absolute,
+            Severity::Blocking,
+            Severity::Warning,
+            Severity::Violation,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 }
 
@@ -96,7 +103,14 @@ impl RuleCode {
     pub fn default_severity(self) -> Severity {
         use RuleCode::*;
         match self {
-            RoomNotDesignated | CommissionQuorum | CommissionConflict | TenderWinnerOutsideWorkingHours | RoomBusy | ParticipantBusy | QuorumNotPresent | RecordingNotActive => Severity::Absolute,
+            RoomNotDesignated
+            | CommissionQuorum
+            | CommissionConflict
+            | TenderWinnerOutsideWorkingHours
+            | RoomBusy
+            | ParticipantBusy
+            | QuorumNotPresent
+            | RecordingNotActive => Severity::Absolute,
             RoomNotEquipped | OutsideWorkingHours => Severity::Blocking,
             RecordingGap | OverranWorkingHours | UnregisteredContact => Severity::Violation,
         }
@@ -130,13 +144,21 @@ pub struct RulePolicy {
 
 impl Default for RulePolicy {
     fn default() -> Self {
-        RulePolicy { severities: BTreeMap::new(), commission_quorum: 2, coverage_threshold: 0.995, tender_lookback_months: 12 }
+        RulePolicy {
+            severities: BTreeMap::new(),
+            commission_quorum: 2,
+            coverage_threshold: 0.995,
+            tender_lookback_months: 12,
+        }
     }
 }
 
 impl RulePolicy {
     pub fn severity(&self, rule: RuleCode) -> Severity {
-        self.severities.get(&rule).copied().unwrap_or(rule.default_severity())
+        self.severities
+            .get(&rule)
+            .copied()
+            .unwrap_or(rule.default_severity())
     }
 
     /// Sets a rule's severity. The order's absolute rules may be tightened nowhere and weakened never.
@@ -198,11 +220,17 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Detail {
     None,
-    Quorum { required: usize, actual: usize },
+    Quorum {
+        required: usize,
+        actual: usize,
+    },
     People(Vec<PersonId>),
     Meetings(Vec<MeetingId>),
     Outside(Vec<Interval>),
-    TenderWinner { reference: String, outside: Vec<Interval> },
+    TenderWinner {
+        reference: String,
+        outside: Vec<Interval>,
+    },
     Inputs(Vec<InputId>),
     Coverage(Vec<InputCoverage>),
 }
@@ -227,7 +255,14 @@ impl InputState {
         }
     }
     pub fn parse(code: &str) -> Option<Self> {
-        [InputState::Recording, InputState::Ready, InputState::Reconnecting, InputState::Offline].into_iter().find(|s| s.code() == code)
+        [
+            InputState::Recording,
+            InputState::Ready,
+            InputState::Reconnecting,
+            InputState::Offline,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
     pub fn working(self) -> bool {
         matches!(self, InputState::Recording | InputState::Ready)
@@ -286,6 +321,15 @@ pub struct StartFacts<'a> {
     pub tender_award: Option<&'a Award>,
 }
 
+/// Facts for a building entry from a visitor log.
+#[derive(Debug, Clone)]
+pub struct VisitFacts<'a> {
+    /// The visitor came for a business (a representative), not as a private person.
+    pub business_visitor: bool,
+    /// The business's meetings registered (scheduled or later) in this building around the entry.
+    pub registered_meetings: &'a [MeetingId],
+}
+
 /// Facts for `end`.
 #[derive(Debug, Clone)]
 pub struct EndFacts<'a> {
@@ -296,13 +340,19 @@ pub struct EndFacts<'a> {
 }
 
 fn finding(rule: RuleCode, policy: &RulePolicy, detail: Detail) -> Option<Finding> {
-    Some(Finding { rule, severity: policy.severity(rule), detail })
+    Some(Finding {
+        rule,
+        severity: policy.severity(rule),
+        detail,
+    })
 }
 
 // ---- the rules, one function each ----
 
 pub fn room_not_designated(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
-    (!f.room.designated).then(|| finding(RuleCode::RoomNotDesignated, p, Detail::None)).flatten()
+    (!f.room.designated)
+        .then(|| finding(RuleCode::RoomNotDesignated, p, Detail::None))
+        .flatten()
 }
 
 fn room_equipment(room: &RoomFacts, p: &RulePolicy) -> Option<Finding> {
@@ -311,7 +361,12 @@ fn room_equipment(room: &RoomFacts, p: &RulePolicy) -> Option<Finding> {
     if video && audio {
         return None;
     }
-    let broken = room.inputs.iter().filter(|i| !i.state.working()).map(|i| i.id).collect();
+    let broken = room
+        .inputs
+        .iter()
+        .filter(|i| !i.state.working())
+        .map(|i| i.id)
+        .collect();
     finding(RuleCode::RoomNotEquipped, p, Detail::Inputs(broken))
 }
 
@@ -320,7 +375,12 @@ pub fn room_not_equipped(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
 }
 
 fn commission_members(f: &ScheduleFacts) -> Vec<PersonId> {
-    let mut members: Vec<PersonId> = f.commission.iter().copied().filter(|m| *m != f.host).collect();
+    let mut members: Vec<PersonId> = f
+        .commission
+        .iter()
+        .copied()
+        .filter(|m| *m != f.host)
+        .collect();
     members.sort();
     members.dedup();
     members
@@ -329,41 +389,87 @@ fn commission_members(f: &ScheduleFacts) -> Vec<PersonId> {
 pub fn commission_quorum(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
     let actual = commission_members(f).len();
     let required = p.commission_quorum();
-    (actual < required).then(|| finding(RuleCode::CommissionQuorum, p, Detail::Quorum { required, actual })).flatten()
+    (actual < required)
+        .then(|| {
+            finding(
+                RuleCode::CommissionQuorum,
+                p,
+                Detail::Quorum { required, actual },
+            )
+        })
+        .flatten()
 }
 
 pub fn commission_conflict(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
-    let mut bad: Vec<PersonId> = f.commission.iter().copied().filter(|m| *m == f.host || f.conflicted.contains(m)).collect();
+    let mut bad: Vec<PersonId> = f
+        .commission
+        .iter()
+        .copied()
+        .filter(|m| *m == f.host || f.conflicted.contains(m))
+        .collect();
     bad.sort();
     bad.dedup();
-    (!bad.is_empty()).then(|| finding(RuleCode::CommissionConflict, p, Detail::People(bad))).flatten()
+    (!bad.is_empty())
+        .then(|| finding(RuleCode::CommissionConflict, p, Detail::People(bad)))
+        .flatten()
 }
 
 pub fn outside_working_hours(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
     let outside = f.calendar.outside(&f.interval);
-    (!outside.is_empty()).then(|| finding(RuleCode::OutsideWorkingHours, p, Detail::Outside(outside))).flatten()
+    (!outside.is_empty())
+        .then(|| finding(RuleCode::OutsideWorkingHours, p, Detail::Outside(outside)))
+        .flatten()
 }
 
-fn tender_winner_outside(interval: &Interval, calendar: &WorkingCalendar, award: Option<&Award>, severity: Severity) -> Option<Finding> {
+fn tender_winner_outside(
+    interval: &Interval,
+    calendar: &WorkingCalendar,
+    award: Option<&Award>,
+    severity: Severity,
+) -> Option<Finding> {
     let award = award?;
     let outside = calendar.outside(interval);
     (!outside.is_empty()).then(|| Finding {
         rule: RuleCode::TenderWinnerOutsideWorkingHours,
         severity,
-        detail: Detail::TenderWinner { reference: award.reference.clone(), outside },
+        detail: Detail::TenderWinner {
+            reference: award.reference.clone(),
+            outside,
+        },
     })
 }
 
 pub fn tender_winner_outside_working_hours(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
-    tender_winner_outside(&f.interval, f.calendar, f.tender_award, p.severity(RuleCode::TenderWinnerOutsideWorkingHours))
+    tender_winner_outside(
+        &f.interval,
+        f.calendar,
+        f.tender_award,
+        p.severity(RuleCode::TenderWinnerOutsideWorkingHours),
+    )
 }
 
 pub fn room_busy(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
-    (!f.room_bookings.is_empty()).then(|| finding(RuleCode::RoomBusy, p, Detail::Meetings(f.room_bookings.to_vec()))).flatten()
+    (!f.room_bookings.is_empty())
+        .then(|| {
+            finding(
+                RuleCode::RoomBusy,
+                p,
+                Detail::Meetings(f.room_bookings.to_vec()),
+            )
+        })
+        .flatten()
 }
 
 pub fn participant_busy(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
-    (!f.busy_people.is_empty()).then(|| finding(RuleCode::ParticipantBusy, p, Detail::People(f.busy_people.to_vec()))).flatten()
+    (!f.busy_people.is_empty())
+        .then(|| {
+            finding(
+                RuleCode::ParticipantBusy,
+                p,
+                Detail::People(f.busy_people.to_vec()),
+            )
+        })
+        .flatten()
 }
 
 pub fn room_not_equipped_at_start(f: &StartFacts, p: &RulePolicy) -> Option<Finding> {
@@ -373,33 +479,76 @@ pub fn room_not_equipped_at_start(f: &StartFacts, p: &RulePolicy) -> Option<Find
 pub fn quorum_not_present(f: &StartFacts, p: &RulePolicy) -> Option<Finding> {
     let required = p.commission_quorum();
     (f.commission_present < required)
-        .then(|| finding(RuleCode::QuorumNotPresent, p, Detail::Quorum { required, actual: f.commission_present }))
+        .then(|| {
+            finding(
+                RuleCode::QuorumNotPresent,
+                p,
+                Detail::Quorum {
+                    required,
+                    actual: f.commission_present,
+                },
+            )
+        })
         .flatten()
 }
 
 pub fn recording_not_active(f: &StartFacts, p: &RulePolicy) -> Option<Finding> {
-    let idle: Vec<InputId> = f.room.inputs.iter().filter(|i| i.state != InputState::Recording).map(|i| i.id).collect();
+    let idle: Vec<InputId> = f
+        .room
+        .inputs
+        .iter()
+        .filter(|i| i.state != InputState::Recording)
+        .map(|i| i.id)
+        .collect();
     // A room with no inputs at all is not recording either.
-    (f.room.inputs.is_empty() || !idle.is_empty()).then(|| finding(RuleCode::RecordingNotActive, p, Detail::Inputs(idle))).flatten()
+    (f.room.inputs.is_empty() || !idle.is_empty())
+        .then(|| finding(RuleCode::RecordingNotActive, p, Detail::Inputs(idle)))
+        .flatten()
 }
 
-pub fn tender_winner_outside_working_hours_at_start(f: &StartFacts, p: &RulePolicy) -> Option<Finding> {
-    tender_winner_outside(&f.interval, f.calendar, f.tender_award, p.severity(RuleCode::TenderWinnerOutsideWorkingHours))
+pub fn tender_winner_outside_working_hours_at_start(
+    f: &StartFacts,
+    p: &RulePolicy,
+) -> Option<Finding> {
+    tender_winner_outside(
+        &f.interval,
+        f.calendar,
+        f.tender_award,
+        p.severity(RuleCode::TenderWinnerOutsideWorkingHours),
+    )
 }
 
 pub fn recording_gap(f: &EndFacts, p: &RulePolicy) -> Option<Finding> {
-    let short: Vec<InputCoverage> = f.coverage.iter().filter(|c| c.share < p.coverage_threshold()).cloned().collect();
-    (!short.is_empty()).then(|| finding(RuleCode::RecordingGap, p, Detail::Coverage(short))).flatten()
+    let short: Vec<InputCoverage> = f
+        .coverage
+        .iter()
+        .filter(|c| c.share < p.coverage_threshold())
+        .cloned()
+        .collect();
+    (!short.is_empty())
+        .then(|| finding(RuleCode::RecordingGap, p, Detail::Coverage(short)))
+        .flatten()
 }
 
 pub fn overran_working_hours(f: &EndFacts, p: &RulePolicy) -> Option<Finding> {
     let outside = f.calendar.outside(&f.actual);
-    (!outside.is_empty()).then(|| finding(RuleCode::OverranWorkingHours, p, Detail::Outside(outside))).flatten()
+    (!outside.is_empty())
+        .then(|| finding(RuleCode::OverranWorkingHours, p, Detail::Outside(outside)))
+        .flatten()
 }
 
-pub fn tender_winner_outside_working_hours_at_end(f: &EndFacts, _p: &RulePolicy) -> Option<Finding> {
+pub fn tender_winner_outside_working_hours_at_end(
+    f: &EndFacts,
+    _p: &RulePolicy,
+) -> Option<Finding> {
     // After the fact nothing can be refused: it is a violation to investigate.
     tender_winner_outside(&f.actual, f.calendar, f.tender_award, Severity::Violation)
+}
+
+pub fn unregistered_contact(f: &VisitFacts, p: &RulePolicy) -> Option<Finding> {
+    (f.business_visitor && f.registered_meetings.is_empty())
+        .then(|| finding(RuleCode::UnregisteredContact, p, Detail::None))
+        .flatten()
 }
 
 pub type ScheduleRule = fn(&ScheduleFacts<'_>, &RulePolicy) -> Option<Finding>;
@@ -421,12 +570,21 @@ pub fn check_schedule(f: &ScheduleFacts, p: &RulePolicy) -> Vec<Finding> {
 }
 
 pub fn check_start(f: &StartFacts, p: &RulePolicy) -> Vec<Finding> {
-    let rules: [StartRule; 4] = [room_not_equipped_at_start, quorum_not_present, recording_not_active, tender_winner_outside_working_hours_at_start];
+    let rules: [StartRule; 4] = [
+        room_not_equipped_at_start,
+        quorum_not_present,
+        recording_not_active,
+        tender_winner_outside_working_hours_at_start,
+    ];
     rules.iter().filter_map(|r| r(f, p)).collect()
 }
 
 pub fn check_end(f: &EndFacts, p: &RulePolicy) -> Vec<Finding> {
-    let rules: [EndRule; 3] = [recording_gap, overran_working_hours, tender_winner_outside_working_hours_at_end];
+    let rules: [EndRule; 3] = [
+        recording_gap,
+        overran_working_hours,
+        tender_winner_outside_working_hours_at_end,
+    ];
     rules.iter().filter_map(|r| r(f, p)).collect()
 }
 
@@ -435,7 +593,10 @@ pub fn check_end(f: &EndFacts, p: &RulePolicy) -> Vec<Finding> {
 pub enum Verdict {
     /// Go ahead; `overridden` blocking findings were let through by a compliance officer,
     /// `warnings` are reported but do not stop anything.
-    Allowed { overridden: Vec<Finding>, warnings: Vec<Finding> },
+    Allowed {
+        overridden: Vec<Finding>,
+        warnings: Vec<Finding>,
+    },
     /// Refused: every finding that stands in the way (warnings listed too).
     Refused { findings: Vec<Finding> },
 }
@@ -443,17 +604,31 @@ pub enum Verdict {
 /// Decides a transition from its findings and the rules a compliance officer chose to override.
 /// Absolute findings are never overridden; blocking ones only when `may_override`.
 pub fn decide(findings: Vec<Finding>, overrides: &[RuleCode], may_override: bool) -> Verdict {
-    let overridable = |f: &Finding| f.severity == Severity::Blocking && may_override && overrides.contains(&f.rule);
-    let refuses = findings.iter().any(|f| matches!(f.severity, Severity::Absolute | Severity::Blocking) && !overridable(f));
+    let overridable = |f: &Finding| {
+        f.severity == Severity::Blocking && may_override && overrides.contains(&f.rule)
+    };
+    let refuses = findings
+        .iter()
+        .any(|f| matches!(f.severity, Severity::Absolute | Severity::Blocking) && !overridable(f));
     if refuses {
-        return Verdict::Refused { findings: findings.into_iter().filter(|f| !overridable(f)).collect() };
+        return Verdict::Refused {
+            findings: findings.into_iter().filter(|f| !overridable(f)).collect(),
+        };
     }
-    let (overridden, warnings) = findings.into_iter().partition(|f| f.severity == Severity::Blocking);
-    Verdict::Allowed { overridden, warnings }
+    let (overridden, warnings) = findings
+        .into_iter()
+        .partition(|f| f.severity == Severity::Blocking);
+    Verdict::Allowed {
+        overridden,
+        warnings,
+    }
 }
 
 /// The interval a meeting starting `now` will occupy: until its planned end, and at least a minute.
-pub fn from_now_until(now: Timestamp, planned_end: Timestamp) -> Result<Interval, crate::IntervalError> {
+pub fn from_now_until(
+    now: Timestamp,
+    planned_end: Timestamp,
+) -> Result<Interval, crate::IntervalError> {
     Interval::new(now, planned_end.max(now + SignedDuration::from_mins(1)))
 }
 

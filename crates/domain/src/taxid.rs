@@ -17,14 +17,23 @@ pub enum TaxIdError {
 /// Computes the check digit of the first 11 digits, or `None` when no valid check digit exists.
 pub fn check_digit(digits: &[u8; 11]) -> Option<u8> {
     let weighted = |weights: [u32; 11]| -> u32 {
-        digits.iter().zip(weights).map(|(d, w)| u32::from(*d) * w).sum::<u32>() % 11
+        digits
+            .iter()
+            .zip(weights)
+            .map(|(d, w)| u32::from(*d) * w)
+            .sum::<u32>()
+            % 11
     };
     let first = weighted([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     if first != 10 {
         return Some(first as u8);
     }
     let second = weighted([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]);
-    if second != 10 { Some(second as u8) } else { None }
+    if second != 10 {
+        Some(second as u8)
+    } else {
+        None
+    }
 }
 
 fn parse_12(input: &str) -> Result<[u8; 12], TaxIdError> {
@@ -110,7 +119,14 @@ mod tests {
     fn second_weights_are_used() {
         // Σ dᵢ·i mod 11 = 10 for these digits, so the second weight set decides.
         let head = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0];
-        assert_eq!(head.iter().enumerate().map(|(i, d)| (i as u32 + 1) * *d as u32).sum::<u32>() % 11, 10);
+        assert_eq!(
+            head.iter()
+                .enumerate()
+                .map(|(i, d)| (i as u32 + 1) * *d as u32)
+                .sum::<u32>()
+                % 11,
+            10
+        );
         assert_eq!(check_digit(&head), Some(1));
     }
 

@@ -1,8 +1,8 @@
 //! Who is a tender winner of an organisation: a business holding a procurement contract that is
 //! active on the day, or an award within the look-back (default 12 months).
 
-use jiff::civil::Date;
 use jiff::Span;
+use jiff::civil::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwardKind {
@@ -38,24 +38,76 @@ mod tests {
     use jiff::civil::date;
 
     fn award(kind: AwardKind, d: Date, end: Option<Date>, active: bool) -> Award {
-        Award { reference: "ref".into(), kind, date: d, end, active }
+        Award {
+            reference: "ref".into(),
+            kind,
+            date: d,
+            end,
+            active,
+        }
     }
 
     #[test]
     fn table() {
         let on = date(2026, 3, 20);
         let cases = [
-            (award(AwardKind::Contract, date(2025, 1, 1), Some(date(2026, 12, 31)), true), true, "active contract"),
-            (award(AwardKind::Contract, date(2024, 1, 1), Some(date(2025, 12, 31)), true), false, "contract ended"),
-            (award(AwardKind::Contract, date(2026, 4, 1), None, true), false, "contract not yet signed"),
-            (award(AwardKind::Contract, date(2025, 1, 1), None, false), false, "terminated contract"),
-            (award(AwardKind::Award, date(2025, 4, 1), None, true), true, "award 11 months ago"),
-            (award(AwardKind::Award, date(2025, 3, 20), None, true), false, "award exactly 12 months ago"),
-            (award(AwardKind::Award, date(2025, 3, 1), None, true), false, "award 13 months ago"),
-            (award(AwardKind::Award, date(2025, 4, 1), None, false), false, "cancelled award"),
+            (
+                award(
+                    AwardKind::Contract,
+                    date(2025, 1, 1),
+                    Some(date(2026, 12, 31)),
+                    true,
+                ),
+                true,
+                "active contract",
+            ),
+            (
+                award(
+                    AwardKind::Contract,
+                    date(2024, 1, 1),
+                    Some(date(2025, 12, 31)),
+                    true,
+                ),
+                false,
+                "contract ended",
+            ),
+            (
+                award(AwardKind::Contract, date(2026, 4, 1), None, true),
+                false,
+                "contract not yet signed",
+            ),
+            (
+                award(AwardKind::Contract, date(2025, 1, 1), None, false),
+                false,
+                "terminated contract",
+            ),
+            (
+                award(AwardKind::Award, date(2025, 4, 1), None, true),
+                true,
+                "award 11 months ago",
+            ),
+            (
+                award(AwardKind::Award, date(2025, 3, 20), None, true),
+                false,
+                "award exactly 12 months ago",
+            ),
+            (
+                award(AwardKind::Award, date(2025, 3, 1), None, true),
+                false,
+                "award 13 months ago",
+            ),
+            (
+                award(AwardKind::Award, date(2025, 4, 1), None, false),
+                false,
+                "cancelled award",
+            ),
         ];
         for (a, expected, why) in cases {
-            assert_eq!(tender_winner_evidence(std::slice::from_ref(&a), on, 12).is_some(), expected, "{why}");
+            assert_eq!(
+                tender_winner_evidence(std::slice::from_ref(&a), on, 12).is_some(),
+                expected,
+                "{why}"
+            );
         }
     }
 }

@@ -52,7 +52,13 @@ impl Lang {
             .filter_map(|part| {
                 let mut it = part.split(';');
                 let tag = it.next()?;
-                let q = it.find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok())).unwrap_or(1.0);
+                let q = it
+                    .find_map(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|v| v.parse::<f32>().ok())
+                    })
+                    .unwrap_or(1.0);
                 Lang::parse(tag).map(|l| (q, l))
             })
             .collect();
@@ -72,8 +78,13 @@ impl Lang {
 /// The message `key` in `lang` with `args`; Russian when the language lacks it, the key itself
 /// when no catalogue has it.
 pub fn message(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
-    let map: HashMap<Cow<'static, str>, FluentValue> = args.iter().map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone()))).collect();
-    LOCALES.try_lookup_with_args(&lang.id(), key, &map).unwrap_or_else(|| key.to_owned())
+    let map: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
+        .collect();
+    LOCALES
+        .try_lookup_with_args(&lang.id(), key, &map)
+        .unwrap_or_else(|| key.to_owned())
 }
 
 /// Whether `key` exists (in any catalogue, counting the Russian fallback).
@@ -106,18 +117,35 @@ mod tests {
             let other = keys_of(lang);
             let missing: Vec<_> = ru.iter().filter(|k| !other.contains(k)).collect();
             let extra: Vec<_> = other.iter().filter(|k| !ru.contains(k)).collect();
-            assert!(missing.is_empty() && extra.is_empty(), "{lang:?}: missing {missing:?}, extra {extra:?}");
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{lang:?}: missing {missing:?}, extra {extra:?}"
+            );
         }
     }
 
     #[test]
     fn messages_render_with_arguments_and_without_isolation_marks() {
-        let m = message(Lang::Ru, "rule-outside_working_hours", &[("times", "2026-03-20 19:00–20:00".into())]);
-        assert_eq!(m, "Встреча выходит за рабочее время организации: 2026-03-20 19:00–20:00.");
-        let k = message(Lang::Kk, "rule-commission_quorum", &[("required", "2".into()), ("actual", "1".into())]);
+        let m = message(
+            Lang::Ru,
+            "rule-outside_working_hours",
+            &[("times", "2026-03-20 19:00–20:00".into())],
+        );
+        assert_eq!(
+            m,
+            "Встреча выходит за рабочее время организации: 2026-03-20 19:00–20:00."
+        );
+        let k = message(
+            Lang::Kk,
+            "rule-commission_quorum",
+            &[("required", "2".into()), ("actual", "1".into())],
+        );
         assert!(k.contains("2 қажет"), "{k}");
         assert!(!m.contains('\u{2068}'));
-        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9,ru;q=0.8"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("en-GB,en;q=0.9,ru;q=0.8"),
+            Some(Lang::En)
+        );
         assert_eq!(Lang::from_accept_language("de, kk;q=0.5"), Some(Lang::Kk));
         assert_eq!(Lang::from_accept_language("de"), None);
     }

@@ -300,22 +300,30 @@ macro_rules! impl_tx {
                     .bind(r.meeting_id).bind(r.position).bind(&r.full_name).bind(&r.role).bind(&r.iin).bind(&r.phone).execute(&mut *self.tx).await?;
                 Ok(())
             }
-            async fn room_bookings(&mut self, room_id: i64, start_us: i64, end_us: i64, except: i64) -> crate::Result<Vec<i64>> {
-                Ok(sqlx::query_scalar("SELECT id FROM meetings WHERE room_id = $1 AND status IN ('scheduled', 'in_progress') AND end_us > $2 AND start_us < $3 AND id <> $4 ORDER BY id")
-                    .bind(room_id).bind(start_us).bind(end_us).bind(except).fetch_all(&mut *self.tx).await?)
+            async fn room_bookings(&mut self, room_id: i64, w: &crate::BookingWindow) -> crate::Result<Vec<i64>> {
+                Ok(sqlx::query_scalar("SELECT id FROM meetings WHERE room_id = $1 AND status IN ('scheduled', 'in_progress') AND start_us > $2 AND start_us < $3 AND end_us > $4 AND id <> $5 ORDER BY id")
+                    .bind(room_id).bind(w.start_us - w.longest_us).bind(w.end_us).bind(w.start_us).bind(w.except).fetch_all(&mut *self.tx).await?)
             }
-            async fn busy_people(&mut self, people: &[i64], start_us: i64, end_us: i64, except: i64) -> crate::Result<Vec<i64>> {
+            async fn busy_people(&mut self, people: &[i64], w: &crate::BookingWindow) -> crate::Result<Vec<i64>> {
                 if people.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT host_id FROM meetings WHERE status IN ('scheduled', 'in_progress') AND end_us > ");
-                q.push_bind(start_us).push(" AND start_us < ").push_bind(end_us).push(" AND id <> ").push_bind(except).push(" AND host_id IN (");
+                let window = |q: &mut sqlx::QueryBuilder<$db>, prefix: &str| {
+                    q.push(format!(" {prefix}status IN ('scheduled', 'in_progress') AND {prefix}start_us > ")).push_bind(w.start_us - w.longest_us);
+                    q.push(format!(" AND {prefix}start_us < ")).push_bind(w.end_us);
+                    q.push(format!(" AND {prefix}end_us > ")).push_bind(w.start_us);
+                    q.push(format!(" AND {prefix}id <> ")).push_bind(w.except);
+                };
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT host_id FROM meetings WHERE");
+                window(&mut q, "");
+                q.push(" AND host_id IN (");
                 let mut sep = q.separated(", ");
                 for p in people {
                     sep.push_bind(*p);
                 }
-                q.push(") UNION SELECT c.person_id FROM meeting_commission c JOIN meetings m ON m.id = c.meeting_id WHERE m.status IN ('scheduled', 'in_progress') AND m.end_us > ");
-                q.push_bind(start_us).push(" AND m.start_us < ").push_bind(end_us).push(" AND m.id <> ").push_bind(except).push(" AND c.person_id IN (");
+                q.push(") UNION SELECT c.person_id FROM meetings m JOIN meeting_commission c ON c.meeting_id = m.id WHERE");
+                window(&mut q, "m.");
+                q.push(" AND c.person_id IN (");
                 let mut sep = q.separated(", ");
                 for p in people {
                     sep.push_bind(*p);

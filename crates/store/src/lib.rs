@@ -29,9 +29,17 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(db.message().to_owned()),
-            sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6")) => StoreError::Conflict,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Unavailable(e.to_string()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Duplicate(db.message().to_owned())
+            }
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "6")) =>
+            {
+                StoreError::Conflict
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
             _ => StoreError::Other(e.to_string()),
         }
     }
@@ -94,7 +102,8 @@ pub trait Tx: Send {
     async fn insert_input(&mut self, i: &InputRow) -> Result<i64>;
     async fn update_input(&mut self, i: &InputRow) -> Result<()>;
     async fn log_input_state(&mut self, input_id: i64, at_us: i64, state: &str) -> Result<()>;
-    async fn input_state_log(&mut self, input_id: i64, until_us: i64) -> Result<Vec<InputStateRow>>;
+    async fn input_state_log(&mut self, input_id: i64, until_us: i64)
+    -> Result<Vec<InputStateRow>>;
     async fn conflicts(&mut self) -> Result<Vec<ConflictRow>>;
     async fn conflicted_people(&mut self, business_id: i64) -> Result<Vec<i64>>;
     async fn insert_conflict(&mut self, c: &ConflictRow) -> Result<()>;
@@ -134,10 +143,10 @@ pub trait Tx: Send {
     async fn update_commission_member(&mut self, c: &CommissionRow) -> Result<()>;
     async fn representatives(&mut self, meeting_id: i64) -> Result<Vec<RepresentativeRow>>;
     async fn insert_representative(&mut self, r: &RepresentativeRow) -> Result<()>;
-    /// Meetings other than `except` holding `room_id` during `[start_us, end_us)`.
-    async fn room_bookings(&mut self, room_id: i64, start_us: i64, end_us: i64, except: i64) -> Result<Vec<i64>>;
-    /// Of `people`, those hosting or sitting on a meeting other than `except` during `[start_us, end_us)`.
-    async fn busy_people(&mut self, people: &[i64], start_us: i64, end_us: i64, except: i64) -> Result<Vec<i64>>;
+    /// Meetings other than `except` holding the room during `w`.
+    async fn room_bookings(&mut self, room_id: i64, w: &BookingWindow) -> Result<Vec<i64>>;
+    /// Of `people`, those hosting or sitting on a meeting other than `except` during `w`.
+    async fn busy_people(&mut self, people: &[i64], w: &BookingWindow) -> Result<Vec<i64>>;
     async fn register(&mut self, f: &RegisterFilter) -> Result<Vec<RegisterRow>>;
     async fn meetings_for(&mut self, f: &WorkFilter) -> Result<Vec<RegisterRow>>;
     async fn insert_override(&mut self, o: &OverrideRow) -> Result<i64>;
@@ -161,12 +170,20 @@ pub enum Counted {
 }
 
 /// Opens the store named by `database_url` (`postgres://…`) or, without one, SQLite at `sqlite_path`.
-pub async fn open(database_url: Option<&str>, sqlite_path: &std::path::Path) -> Result<std::sync::Arc<dyn Store>> {
+pub async fn open(
+    database_url: Option<&str>,
+    sqlite_path: &std::path::Path,
+) -> Result<std::sync::Arc<dyn Store>> {
     match database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
         }
-        Some(url) => Err(StoreError::Unavailable(format!("unsupported DATABASE_URL scheme: {}", url.split(':').next().unwrap_or("")))),
-        None => Ok(std::sync::Arc::new(sqlite::SqliteStore::open(sqlite_path).await?)),
+        Some(url) => Err(StoreError::Unavailable(format!(
+            "unsupported DATABASE_URL scheme: {}",
+            url.split(':').next().unwrap_or("")
+        ))),
+        None => Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::open(sqlite_path).await?,
+        )),
     }
 }

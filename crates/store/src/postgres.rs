@@ -19,7 +19,10 @@ pub struct PgTx {
 
 impl PgTx {
     async fn lock(&mut self, key: i64) -> Result<()> {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut *self.tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(key)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }
@@ -28,7 +31,11 @@ crate::common::impl_tx!(PgTx, Postgres);
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
     }
@@ -37,10 +44,14 @@ impl PgStore {
 #[async_trait]
 impl Store for PgStore {
     async fn write(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(PgTx { tx: self.pool.begin().await? }))
+        Ok(Box::new(PgTx {
+            tx: self.pool.begin().await?,
+        }))
     }
     async fn read(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(PgTx { tx: self.pool.begin_with("BEGIN TRANSACTION READ ONLY").await? }))
+        Ok(Box::new(PgTx {
+            tx: self.pool.begin_with("BEGIN TRANSACTION READ ONLY").await?,
+        }))
     }
     fn backend(&self) -> &'static str {
         "postgres"

@@ -261,3 +261,14 @@ pub struct RegisterRow {
     pub room_name: Option<String>,
     pub protocol_outcome: Option<String>,
 }
+
+/// An interval to check for overlapping bookings. `longest_us` bounds how long any booking can be,
+/// so only bookings starting after `start_us - longest_us` need looking at.
+#[derive(Debug, Clone, Copy)]
+pub struct BookingWindow {
+    pub start_us: i64,
+    pub end_us: i64,
+    pub longest_us: i64,
+    /// The meeting being (re)scheduled, which never clashes with itself.
+    pub except: i64,
+}

@@ -6,7 +6,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{Sqlite, Transaction};
 
 use crate::{Result, Store, StoreError, Tx};
@@ -32,7 +34,9 @@ crate::common::impl_tx!(SqliteTx, Sqlite);
 impl SqliteStore {
     pub async fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
         let url = format!("sqlite://{}", path.display());
         let options = SqliteConnectOptions::from_str(&url)
@@ -43,9 +47,18 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        // A local file: no connection can go stale, so no ping before each transaction.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .test_before_acquire(false)
+            .connect_with(options.read_only(true))
+            .await?;
         Ok(SqliteStore { writer, reader })
     }
 }
@@ -53,10 +66,14 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn write(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(SqliteTx { tx: self.writer.begin_with("BEGIN IMMEDIATE").await? }))
+        Ok(Box::new(SqliteTx {
+            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+        }))
     }
     async fn read(&self) -> Result<Box<dyn Tx>> {
-        Ok(Box::new(SqliteTx { tx: self.reader.begin().await? }))
+        Ok(Box::new(SqliteTx {
+            tx: self.reader.begin().await?,
+        }))
     }
     fn backend(&self) -> &'static str {
         "sqlite"

@@ -3,8 +3,8 @@
 //! an HTTP client.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use jiff::Timestamp;
 use reqwest::{Method, StatusCode};
@@ -24,7 +24,8 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// The PostgreSQL server to create test databases on: `DATABASE_URL`, or the machine's local one.
 pub fn postgres_admin_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// SQLite always; PostgreSQL when it answers. With `GLASSROOM_REQUIRE_POSTGRES=1` (CI) a missing
@@ -38,7 +39,10 @@ pub async fn backends() -> Vec<Backend> {
         }
         Err(e) => {
             if std::env::var("GLASSROOM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!("PostgreSQL is required (GLASSROOM_REQUIRE_POSTGRES=1) but {} does not answer: {e}", postgres_admin_url());
+                panic!(
+                    "PostgreSQL is required (GLASSROOM_REQUIRE_POSTGRES=1) but {} does not answer: {e}",
+                    postgres_admin_url()
+                );
             }
             eprintln!("note: PostgreSQL not reachable ({e}); testing SQLite only");
         }
@@ -48,7 +52,10 @@ pub async fn backends() -> Vec<Backend> {
 
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("{prefix}_{}_{n}_{nanos}", std::process::id())
 }
 
@@ -58,18 +65,39 @@ pub async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, Cleanup) {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(unique("glassroom_test"));
             std::fs::create_dir_all(&dir).expect("temp dir");
-            let store = glassroom_store::open(None, &dir.join("glassroom.db")).await.expect("open sqlite");
-            (store, Cleanup { dir: Some(dir), pg_db: None })
+            let store = glassroom_store::open(None, &dir.join("glassroom.db"))
+                .await
+                .expect("open sqlite");
+            (
+                store,
+                Cleanup {
+                    dir: Some(dir),
+                    pg_db: None,
+                },
+            )
         }
         Backend::Postgres => {
             let name = unique("glassroom_test");
             let admin = postgres_admin_url();
-            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect postgres");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect postgres");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
             let _ = conn.close().await;
             let url = database_url_for(&admin, &name);
-            let store = glassroom_store::open(Some(&url), std::path::Path::new("unused")).await.expect("open postgres");
-            (store, Cleanup { dir: None, pg_db: Some(name) })
+            let store = glassroom_store::open(Some(&url), std::path::Path::new("unused"))
+                .await
+                .expect("open postgres");
+            (
+                store,
+                Cleanup {
+                    dir: None,
+                    pg_db: Some(name),
+                },
+            )
         }
     }
 }
@@ -81,7 +109,11 @@ pub fn database_url_for(admin: &str, db: &str) -> String {
         None => (admin, String::new()),
     };
     let prefix = match base.rfind('/') {
-        Some(i) if base[..i].contains("://") && i > base.find("://").map(|p| p + 2).unwrap_or(0) => &base[..i],
+        Some(i)
+            if base[..i].contains("://") && i > base.find("://").map(|p| p + 2).unwrap_or(0) =>
+        {
+            &base[..i]
+        }
         _ => base,
     };
     format!("{prefix}/{db}{query}")
@@ -99,7 +131,11 @@ impl Cleanup {
         }
         if let Some(db) = self.pg_db {
             if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))).execute(&mut conn).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await;
                 let _ = conn.close().await;
             }
         }
@@ -133,9 +169,15 @@ impl TestApp {
         let clock = ManualClock::new(now);
         let app = App::new(store, Arc::new(clock.clone()));
         app.ensure_shipped_data().await.expect("shipped calendars");
-        let directory = glassroom_app::directory::parse_directory(glassroom_app::demo::DEMO_DIRECTORY, "toml").expect("demo directory parses");
-        app.apply_directory(None, directory).await.expect("demo directory imports");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let directory =
+            glassroom_app::directory::parse_directory(glassroom_app::demo::DEMO_DIRECTORY, "toml")
+                .expect("demo directory parses");
+        app.apply_directory(None, directory)
+            .await
+            .expect("demo directory imports");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = glassroom_web::router(app.clone());
@@ -159,40 +201,81 @@ impl TestApp {
         self.app.issue_token(login).await.expect("token")
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Reply {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_owned());
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_owned());
         }
         let res = req.send().await.expect("request");
         let status = res.status();
-        let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let text = res.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path} answered 500: {text}");
-        Reply { status, content_type, body }
+        assert_ne!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path} answered 500: {text}"
+        );
+        Reply {
+            status,
+            content_type,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.call(Method::GET, path, token, None).await
     }
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        self.call(Method::POST, path, token, Some(&body.to_string())).await
+        self.call(Method::POST, path, token, Some(&body.to_string()))
+            .await
     }
     pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
-        self.call(Method::PUT, path, token, Some(&body.to_string())).await
+        self.call(Method::PUT, path, token, Some(&body.to_string()))
+            .await
     }
 
     /// The id of a directory entry by code (`org`, `person`, `room`).
     pub async fn id(&self, kind: &str, code: &str) -> i64 {
         let mut tx = self.app.store.read().await.expect("read");
         let found = match kind {
-            "org" => tx.organisations().await.expect("orgs").into_iter().find(|o| o.code == code).map(|o| o.id),
-            "person" => tx.people().await.expect("people").into_iter().find(|p| p.code == code).map(|p| p.id),
-            "room" => tx.rooms().await.expect("rooms").into_iter().find(|r| r.code == code).map(|r| r.id),
+            "org" => tx
+                .organisations()
+                .await
+                .expect("orgs")
+                .into_iter()
+                .find(|o| o.code == code)
+                .map(|o| o.id),
+            "person" => tx
+                .people()
+                .await
+                .expect("people")
+                .into_iter()
+                .find(|p| p.code == code)
+                .map(|p| p.id),
+            "room" => tx
+                .rooms()
+                .await
+                .expect("rooms")
+                .into_iter()
+                .find(|r| r.code == code)
+                .map(|r| r.id),
             _ => None,
         };
         found.unwrap_or_else(|| panic!("no {kind} {code}"))
@@ -204,15 +287,27 @@ impl TestApp {
         match self.backend {
             Backend::Sqlite => {
                 let path = cleanup.dir.as_ref().expect("dir").join("glassroom.db");
-                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.map_err(|e| e.to_string())?;
-                let r = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.map_err(|e| e.to_string());
+                let mut c =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                let r = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .map_err(|e| e.to_string());
                 let _ = c.close().await;
                 r.map(|r| r.rows_affected())
             }
             Backend::Postgres => {
-                let url = database_url_for(&postgres_admin_url(), cleanup.pg_db.as_ref().expect("db"));
-                let mut c = sqlx::PgConnection::connect(&url).await.map_err(|e| e.to_string())?;
-                let r = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.map_err(|e| e.to_string());
+                let url =
+                    database_url_for(&postgres_admin_url(), cleanup.pg_db.as_ref().expect("db"));
+                let mut c = sqlx::PgConnection::connect(&url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let r = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .map_err(|e| e.to_string());
                 let _ = c.close().await;
                 r.map(|r| r.rows_affected())
             }
@@ -233,7 +328,11 @@ impl TestApp {
     }
 }
 
-async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router, rx: tokio::sync::oneshot::Receiver<()>) -> std::io::Result<()> {
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    rx: tokio::sync::oneshot::Receiver<()>,
+) -> std::io::Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = rx.await;
@@ -244,5 +343,8 @@ async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router, rx:
 /// A local time in Asia/Almaty, e.g. `almaty("2026-03-20T19:00")`.
 pub fn almaty(local: &str) -> Timestamp {
     let dt: jiff::civil::DateTime = local.parse().expect("local datetime");
-    jiff::tz::TimeZone::get("Asia/Almaty").expect("tz").to_timestamp(dt).expect("ts")
+    jiff::tz::TimeZone::get("Asia/Almaty")
+        .expect("tz")
+        .to_timestamp(dt)
+        .expect("ts")
 }

@@ -1,17 +1,28 @@
 //! The stories a user would check, over HTTP against the real server, on every back end.
 
-use glassroom_testkit::{almaty, backends, Backend, TestApp};
+use glassroom_testkit::{Backend, TestApp, almaty, backends};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const MONDAY_MORNING: &str = "2026-03-16T09:00";
 
 fn rules_of(body: &Value) -> Vec<String> {
-    body["violations"].as_array().map(|v| v.iter().map(|x| x["rule"].as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default()
+    body["violations"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|x| x["rule"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn severity_of(body: &Value, rule: &str) -> String {
-    body["violations"].as_array().and_then(|v| v.iter().find(|x| x["rule"] == rule)).map(|x| x["severity"].as_str().unwrap_or_default().to_owned()).unwrap_or_default()
+    body["violations"]
+        .as_array()
+        .and_then(|v| v.iter().find(|x| x["rule"] == rule))
+        .map(|x| x["severity"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_default()
 }
 
 async fn each_backend<F, Fut>(f: F)
@@ -28,7 +39,14 @@ where
 }
 
 /// A request for `business_login`'s business with `host` of `org`, made by the business itself.
-async fn request(app: &TestApp, business_login: &str, bin: &str, org: &str, host: &str, day: &str) -> i64 {
+async fn request(
+    app: &TestApp,
+    business_login: &str,
+    bin: &str,
+    org: &str,
+    host: &str,
+    day: &str,
+) -> i64 {
     let token = app.token(business_login).await;
     let body = json!({
         "organisation": app.id("org", org).await,
@@ -46,7 +64,13 @@ async fn request(app: &TestApp, business_login: &str, bin: &str, org: &str, host
     r.body["id"].as_i64().expect("id")
 }
 
-async fn schedule_body(app: &TestApp, room: &str, start: &str, end: &str, commission: &[&str]) -> Value {
+async fn schedule_body(
+    app: &TestApp,
+    room: &str,
+    start: &str,
+    end: &str,
+    commission: &[&str],
+) -> Value {
     let mut members = Vec::new();
     for c in commission {
         members.push(app.id("person", c).await);
@@ -56,9 +80,22 @@ async fn schedule_body(app: &TestApp, room: &str, start: &str, end: &str, commis
 
 async fn set_room(app: &TestApp, admin: &str, room: &str, state: &str) {
     let rooms = app.get("/api/v1/directory/rooms", Some(admin)).await;
-    let room = rooms.body.as_array().expect("rooms").iter().find(|r| r["code"] == room).expect("room").clone();
+    let room = rooms
+        .body
+        .as_array()
+        .expect("rooms")
+        .iter()
+        .find(|r| r["code"] == room)
+        .expect("room")
+        .clone();
     for input in room["inputs"].as_array().expect("inputs") {
-        let r = app.put(&format!("/api/v1/inputs/{}/state", input["id"]), Some(admin), &json!({"state": state})).await;
+        let r = app
+            .put(
+                &format!("/api/v1/inputs/{}/state", input["id"]),
+                Some(admin),
+                &json!({"state": state}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
 }
@@ -212,35 +249,154 @@ async fn tender_winner_after_hours_is_refused_absolutely_and_a_non_winner_can_be
 async fn a_refusal_lists_every_failing_rule() {
     each_backend(|app| async move {
         // ТОО «Astana Digital Solutions»: Нурпеисова declared a conflict of interest with it.
-        let id = request(&app, "ads", "150640010236", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let id = request(
+            &app,
+            "ads",
+            "150640010236",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
         let official = app.token("akhmetov").await;
-        let body = schedule_body(&app, "akimat-512", "2026-03-20T12:30:00+05:00", "2026-03-20T13:30:00+05:00", &["akhmetov", "nurpeisova"]).await;
-        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await;
+        let body = schedule_body(
+            &app,
+            "akimat-512",
+            "2026-03-20T12:30:00+05:00",
+            "2026-03-20T13:30:00+05:00",
+            &["akhmetov", "nurpeisova"],
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{id}/schedule"),
+                Some(&official),
+                &body,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-        assert_eq!(r.body["errors"][0]["code"], "not_commission_member", "the host holds no commission role: {}", r.body);
+        assert_eq!(
+            r.body["errors"][0]["code"], "not_commission_member",
+            "the host holds no commission role: {}",
+            r.body
+        );
 
-        let body = schedule_body(&app, "akimat-512", "2026-03-20T12:30:00+05:00", "2026-03-20T13:30:00+05:00", &["nurpeisova"]).await;
-        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await;
-        assert_eq!(rules_of(&r.body), ["room_not_designated", "room_not_equipped", "commission_quorum", "commission_conflict", "outside_working_hours"]);
+        let body = schedule_body(
+            &app,
+            "akimat-512",
+            "2026-03-20T12:30:00+05:00",
+            "2026-03-20T13:30:00+05:00",
+            &["nurpeisova"],
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{id}/schedule"),
+                Some(&official),
+                &body,
+            )
+            .await;
+        assert_eq!(
+            rules_of(&r.body),
+            [
+                "room_not_designated",
+                "room_not_equipped",
+                "commission_quorum",
+                "commission_conflict",
+                "outside_working_hours"
+            ]
+        );
 
         // Overlaps: book the room, then try the same room and people again.
-        let ok = schedule_body(&app, "akimat-101", "2026-03-20T10:00:00+05:00", "2026-03-20T11:00:00+05:00", &["omarova", "bekov"]).await;
-        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &ok).await;
+        let ok = schedule_body(
+            &app,
+            "akimat-101",
+            "2026-03-20T10:00:00+05:00",
+            "2026-03-20T11:00:00+05:00",
+            &["omarova", "bekov"],
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{id}/schedule"),
+                Some(&official),
+                &ok,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        let second = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
-        let clash = schedule_body(&app, "akimat-101", "2026-03-20T10:30:00+05:00", "2026-03-20T11:30:00+05:00", &["omarova", "bekov"]).await;
-        let r = app.post(&format!("/api/v1/meetings/{second}/schedule"), Some(&official), &clash).await;
+        let second = request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
+        let clash = schedule_body(
+            &app,
+            "akimat-101",
+            "2026-03-20T10:30:00+05:00",
+            "2026-03-20T11:30:00+05:00",
+            &["omarova", "bekov"],
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{second}/schedule"),
+                Some(&official),
+                &clash,
+            )
+            .await;
         assert_eq!(rules_of(&r.body), ["room_busy", "participant_busy"]);
         // Touching, not overlapping, is fine.
-        let after = schedule_body(&app, "akimat-101", "2026-03-20T11:00:00+05:00", "2026-03-20T12:00:00+05:00", &["omarova", "bekov"]).await;
-        let r = app.post(&format!("/api/v1/meetings/{second}/schedule"), Some(&official), &after).await;
+        let after = schedule_body(
+            &app,
+            "akimat-101",
+            "2026-03-20T11:00:00+05:00",
+            "2026-03-20T12:00:00+05:00",
+            &["omarova", "bekov"],
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{second}/schedule"),
+                Some(&official),
+                &after,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         // Kazakh and English messages.
-        let r = app.post(&format!("/api/v1/meetings/{second}/schedule?lang=kk"), Some(&official), &clash).await;
-        assert!(r.body["violations"][0]["message"].as_str().unwrap_or_default().contains("Бөлме"), "{}", r.body);
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{second}/schedule?lang=kk"),
+                Some(&official),
+                &clash,
+            )
+            .await;
+        assert!(
+            r.body["violations"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Бөлме"),
+            "{}",
+            r.body
+        );
         assert_eq!(r.body["title"], "Әрекетке ережелер тыйым салады");
-        let r = app.call(reqwest::Method::POST, &format!("/api/v1/meetings/{second}/schedule"), Some(&official), Some(&clash.to_string())).await;
-        assert!(r.body["violations"][0]["message"].as_str().unwrap_or_default().starts_with("Помещение занято"));
+        let r = app
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/meetings/{second}/schedule"),
+                Some(&official),
+                Some(&clash.to_string()),
+            )
+            .await;
+        assert!(
+            r.body["violations"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Помещение занято")
+        );
         app
     })
     .await;
@@ -354,32 +510,96 @@ async fn every_endpoint_checks_the_role() {
 #[tokio::test]
 async fn a_recording_gap_and_an_overrun_open_violation_cases() {
     each_backend(|app| async move {
-        let id = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let id = request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
         let official = app.token("akhmetov").await;
         let admin = app.token("admin").await;
-        let body = schedule_body(&app, "akimat-101", "2026-03-20T17:00:00+05:00", "2026-03-20T17:45:00+05:00", &["omarova", "bekov"]).await;
-        assert_eq!(app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await.status, StatusCode::OK);
+        let body = schedule_body(
+            &app,
+            "akimat-101",
+            "2026-03-20T17:00:00+05:00",
+            "2026-03-20T17:45:00+05:00",
+            &["omarova", "bekov"],
+        )
+        .await;
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/meetings/{id}/schedule"),
+                Some(&official),
+                &body
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
         app.clock.set(almaty("2026-03-20T16:50"));
         set_room(&app, &admin, "akimat-101", "recording").await;
         for who in ["omarova", "bekov"] {
             let t = app.token(who).await;
-            app.post(&format!("/api/v1/meetings/{id}/check-in"), Some(&t), &json!({})).await;
+            app.post(
+                &format!("/api/v1/meetings/{id}/check-in"),
+                Some(&t),
+                &json!({}),
+            )
+            .await;
         }
         app.clock.set(almaty("2026-03-20T17:00"));
-        assert_eq!(app.post(&format!("/api/v1/meetings/{id}/start"), Some(&official), &json!({})).await.status, StatusCode::OK);
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/meetings/{id}/start"),
+                Some(&official),
+                &json!({})
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
         app.clock.set(almaty("2026-03-20T17:20"));
         set_room(&app, &admin, "akimat-101", "reconnecting").await;
         app.clock.set(almaty("2026-03-20T17:22"));
         set_room(&app, &admin, "akimat-101", "recording").await;
         app.clock.set(almaty("2026-03-20T18:10"));
-        let r = app.post(&format!("/api/v1/meetings/{id}/end"), Some(&official), &json!({})).await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{id}/end"),
+                Some(&official),
+                &json!({}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        let found: Vec<&str> = r.body["findings"].as_array().expect("findings").iter().map(|f| f["rule"].as_str().unwrap_or_default()).collect();
+        let found: Vec<&str> = r.body["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap_or_default())
+            .collect();
         assert_eq!(found, ["recording_gap", "overran_working_hours"]);
-        let cases = app.get("/api/v1/violations", Some(&app.token("kassymov").await)).await;
-        let rules: Vec<&str> = cases.body.as_array().expect("cases").iter().map(|c| c["rule"].as_str().unwrap_or_default()).collect();
-        assert!(rules.contains(&"recording_gap") && rules.contains(&"overran_working_hours"), "{rules:?}");
-        assert!(cases.body.to_string().contains("18:00–18:10"), "{}", cases.body);
+        let cases = app
+            .get("/api/v1/violations", Some(&app.token("kassymov").await))
+            .await;
+        let rules: Vec<&str> = cases
+            .body
+            .as_array()
+            .expect("cases")
+            .iter()
+            .map(|c| c["rule"].as_str().unwrap_or_default())
+            .collect();
+        assert!(
+            rules.contains(&"recording_gap") && rules.contains(&"overran_working_hours"),
+            "{rules:?}"
+        );
+        assert!(
+            cases.body.to_string().contains("18:00–18:10"),
+            "{}",
+            cases.body
+        );
         app
     })
     .await;
@@ -388,11 +608,27 @@ async fn a_recording_gap_and_an_overrun_open_violation_cases() {
 #[tokio::test]
 async fn events_cannot_be_rewritten_or_deleted() {
     each_backend(|app| async move {
-        request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
-        let update = app.raw_exec("UPDATE events SET body = '{}' WHERE seq = 1").await;
-        assert!(update.is_err_and(|e| e.contains("immutable")), "update must fail");
+        request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
+        let update = app
+            .raw_exec("UPDATE events SET body = '{}' WHERE seq = 1")
+            .await;
+        assert!(
+            update.is_err_and(|e| e.contains("immutable")),
+            "update must fail"
+        );
         let delete = app.raw_exec("DELETE FROM events").await;
-        assert!(delete.is_err_and(|e| e.contains("immutable")), "delete must fail");
+        assert!(
+            delete.is_err_and(|e| e.contains("immutable")),
+            "delete must fail"
+        );
         if app.backend == Backend::Postgres {
             assert!(app.raw_exec("TRUNCATE events").await.is_err());
         }

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use glassroom_app::views::*;
-use glassroom_i18n::{message, Lang};
+use glassroom_i18n::{Lang, message};
 
 fn at(t: Timestamp) -> String {
-    let tz = jiff::tz::TimeZone::get(glassroom_app::time::ORG_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz =
+        jiff::tz::TimeZone::get(glassroom_app::time::ORG_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
     glassroom_app::time::local_rfc3339(t, &tz)
 }
 
@@ -38,7 +39,16 @@ impl OrgDto {
             Lang::Kk => &o.name_kk,
             Lang::En => &o.name_en,
         };
-        OrgDto { id: o.id, code: o.code.clone(), kind: o.kind.clone(), parent_id: o.parent_id, name: name.clone(), name_ru: o.name_ru.clone(), name_kk: o.name_kk.clone(), name_en: o.name_en.clone() }
+        OrgDto {
+            id: o.id,
+            code: o.code.clone(),
+            kind: o.kind.clone(),
+            parent_id: o.parent_id,
+            name: name.clone(),
+            name_ru: o.name_ru.clone(),
+            name_kk: o.name_kk.clone(),
+            name_en: o.name_en.clone(),
+        }
     }
 }
 
@@ -58,7 +68,12 @@ impl PersonDto {
             Lang::Kk => &p.position_kk,
             Lang::En => &p.position_en,
         };
-        PersonDto { id: p.id, code: p.code.clone(), full_name: p.full_name.clone(), position: position.clone() }
+        PersonDto {
+            id: p.id,
+            code: p.code.clone(),
+            full_name: p.full_name.clone(),
+            position: position.clone(),
+        }
     }
 }
 
@@ -163,23 +178,70 @@ impl MeetingDto {
             kind: m.kind,
             organisation: OrgDto::new(&m.organisation, lang),
             host: PersonDto::new(&m.host, lang),
-            business: BusinessDto { bin: m.business.bin, name: m.business.name, address: None },
-            room: m.room.map(|r| RoomDto { id: r.id, code: r.code, name: r.name, building: r.building, floor: r.floor }),
+            business: BusinessDto {
+                bin: m.business.bin,
+                name: m.business.name,
+                address: None,
+            },
+            room: m.room.map(|r| RoomDto {
+                id: r.id,
+                code: r.code,
+                name: r.name,
+                building: r.building,
+                floor: r.floor,
+            }),
             wished_from: at(m.wished_from),
             wished_to: at(m.wished_to),
             start: at_opt(m.start),
             end: at_opt(m.end),
             actual_start: at_opt(m.actual_start),
             actual_end: at_opt(m.actual_end),
-            commission: m.commission.iter().map(|c| CommissionMemberDto { person: PersonDto::new(&c.person, lang), checked_in: at_opt(c.checked_in), signed: at_opt(c.signed) }).collect(),
+            commission: m
+                .commission
+                .iter()
+                .map(|c| CommissionMemberDto {
+                    person: PersonDto::new(&c.person, lang),
+                    checked_in: at_opt(c.checked_in),
+                    signed: at_opt(c.signed),
+                })
+                .collect(),
             host_checked_in: at_opt(m.host_checked_in),
             business_checked_in: at_opt(m.business_checked_in),
-            representatives: m.representatives.into_iter().map(|r| RepresentativeDto { full_name: r.full_name, role: r.role, iin: r.iin, phone: r.phone }).collect(),
+            representatives: m
+                .representatives
+                .into_iter()
+                .map(|r| RepresentativeDto {
+                    full_name: r.full_name,
+                    role: r.role,
+                    iin: r.iin,
+                    phone: r.phone,
+                })
+                .collect(),
             reason: m.reason,
-            protocol: m.protocol_summary.map(|summary| ProtocolDto { summary, outcome: m.protocol_outcome }),
+            protocol: m.protocol_summary.map(|summary| ProtocolDto {
+                summary,
+                outcome: m.protocol_outcome,
+            }),
             business_confirmed: at_opt(m.business_confirmed),
-            overrides: m.overrides.into_iter().map(|o| OverrideDto { rule: o.rule, justification: o.justification, by: o.by, at: at(o.at) }).collect(),
-            events: m.events.into_iter().map(|e| EventRefDto { seq: e.seq, kind: e.kind, at: at(e.at) }).collect(),
+            overrides: m
+                .overrides
+                .into_iter()
+                .map(|o| OverrideDto {
+                    rule: o.rule,
+                    justification: o.justification,
+                    by: o.by,
+                    at: at(o.at),
+                })
+                .collect(),
+            events: m
+                .events
+                .into_iter()
+                .map(|e| EventRefDto {
+                    seq: e.seq,
+                    kind: e.kind,
+                    at: at(e.at),
+                })
+                .collect(),
             findings: Vec::new(),
             time_zone: m.time_zone,
         }
@@ -434,7 +496,15 @@ pub struct Health {
 }
 
 pub fn input_dto(i: glassroom_app::store::InputRow) -> InputDto {
-    InputDto { id: i.id, code: i.code, url: i.url, video: i.video, audio: i.audio, state: i.state, state_since: at(glassroom_app::time::from_us(i.state_since_us)) }
+    InputDto {
+        id: i.id,
+        code: i.code,
+        url: i.url,
+        video: i.video,
+        audio: i.audio,
+        state: i.state,
+        state_since: at(glassroom_app::time::from_us(i.state_since_us)),
+    }
 }
 
 pub fn opened(us: i64) -> String {

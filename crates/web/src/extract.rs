@@ -11,20 +11,39 @@ use serde::de::DeserializeOwned;
 use glassroom_app::{Actor, AppError, FieldError};
 use glassroom_i18n::Lang;
 
-use crate::problem::ApiError;
 use crate::AppState;
+use crate::problem::ApiError;
 
 /// The language of the answer: `?lang=`, then the `lang` cookie, then `Accept-Language`, then Russian.
 #[derive(Debug, Clone, Copy)]
 pub struct ReqLang(pub Lang);
 
 pub fn lang_of(parts: &Parts) -> Lang {
-    let from_query = parts.uri.query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")).and_then(Lang::parse));
+    let from_query = parts.uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("lang="))
+            .and_then(Lang::parse)
+    });
     let from_cookie = || {
-        parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| c.trim().strip_prefix("lang=").and_then(Lang::parse))
+        parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| c.trim().strip_prefix("lang=").and_then(Lang::parse))
     };
-    let from_header = || parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
-    from_query.or_else(from_cookie).or_else(from_header).unwrap_or_default()
+    let from_header = || {
+        parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+    };
+    from_query
+        .or_else(from_cookie)
+        .or_else(from_header)
+        .unwrap_or_default()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
@@ -36,9 +55,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
 
 async fn actor_from(parts: &Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
     let lang = lang_of(parts);
-    let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
-    let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).filter(|t| !t.is_empty()).ok_or(ApiError(AppError::Unauthenticated, lang))?;
-    state.app.authenticate(token).await.map(Some).map_err(|e| ApiError(e, lang))
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError(AppError::Unauthenticated, lang))?;
+    state
+        .app
+        .authenticate(token)
+        .await
+        .map(Some)
+        .map_err(|e| ApiError(e, lang))
 }
 
 /// A signed-in caller (401 otherwise).
@@ -85,7 +117,10 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
         "unknown_field"
     } else if text.starts_with("missing field") {
         "missing_field"
-    } else if text.starts_with("invalid type") || text.starts_with("invalid value") || text.starts_with("invalid length") {
+    } else if text.starts_with("invalid type")
+        || text.starts_with("invalid value")
+        || text.starts_with("invalid length")
+    {
         "invalid_type"
     } else {
         "invalid_json"
@@ -93,7 +128,11 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
     // A missing field is reported at its parent's path; name the field itself.
     let field = if code == "missing_field" {
         let name = text.split('`').nth(1).unwrap_or_default();
-        if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") }
+        if field.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{field}.{name}")
+        }
     } else if code == "unknown_field" && field.is_empty() {
         text.split('`').nth(1).unwrap_or_default().to_owned()
     } else {
@@ -117,8 +156,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let lang = lang_of(&parts);
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|_| ApiError(AppError::invalid("", "invalid_json", "the body could not be read (at most 2 MiB)"), lang))?;
-        parse_json(&bytes).map(JsonBody).map_err(|e| ApiError(e, lang))
+            .map_err(|_| {
+                ApiError(
+                    AppError::invalid(
+                        "",
+                        "invalid_json",
+                        "the body could not be read (at most 2 MiB)",
+                    ),
+                    lang,
+                )
+            })?;
+        parse_json(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError(e, lang))
     }
 }
 
@@ -132,11 +182,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
         let lang = lang_of(&parts);
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|_| ApiError(AppError::invalid("", "invalid_json", "the body could not be read"), lang))?;
+            .map_err(|_| {
+                ApiError(
+                    AppError::invalid("", "invalid_json", "the body could not be read"),
+                    lang,
+                )
+            })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        parse_json(&bytes).map(OptionalJson).map_err(|e| ApiError(e, lang))
+        parse_json(&bytes)
+            .map(OptionalJson)
+            .map_err(|e| ApiError(e, lang))
     }
 }
 
@@ -161,8 +218,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
 pub fn instant(field: &str, s: &str) -> Result<Timestamp, FieldError> {
     match s.parse::<Timestamp>() {
         Ok(t) => Ok(t),
-        Err(_) if s.parse::<jiff::civil::DateTime>().is_ok() => Err(FieldError::new(field, "missing_offset", format!("{s} has no UTC offset; write e.g. {s}+05:00"))),
-        Err(e) => Err(FieldError::new(field, "invalid_timestamp", format!("{s}: {e}"))),
+        Err(_) if s.parse::<jiff::civil::DateTime>().is_ok() => Err(FieldError::new(
+            field,
+            "missing_offset",
+            format!("{s} has no UTC offset; write e.g. {s}+05:00"),
+        )),
+        Err(e) => Err(FieldError::new(
+            field,
+            "invalid_timestamp",
+            format!("{s}: {e}"),
+        )),
     }
 }
 
@@ -176,5 +241,9 @@ pub fn instants<const N: usize>(fields: [(&str, &str); N]) -> Result<[Timestamp;
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(AppError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::Invalid(errors))
+    }
 }

@@ -9,8 +9,8 @@ mod problem;
 
 use std::sync::Arc;
 
-use axum::routing::{get, post, put};
 use axum::Router;
+use axum::routing::{get, post, put};
 
 use glassroom_app::App;
 
@@ -24,10 +24,16 @@ pub struct AppState {
 
 /// The whole HTTP surface.
 pub fn router(app: App) -> Router {
-    let state = AppState { app, metrics: Arc::new(metrics::Metrics::default()) };
+    let state = AppState {
+        app,
+        metrics: Arc::new(metrics::Metrics::default()),
+    };
     let api = Router::new()
         .route("/openapi.json", get(handlers::openapi))
-        .route("/meetings", get(handlers::register).post(handlers::request_meeting))
+        .route(
+            "/meetings",
+            get(handlers::register).post(handlers::request_meeting),
+        )
         .route("/meetings/{id}", get(handlers::get_meeting))
         .route("/meetings/{id}/events", get(handlers::meeting_events))
         .route("/meetings/{id}/schedule", post(handlers::schedule))
@@ -38,7 +44,10 @@ pub fn router(app: App) -> Router {
         .route("/meetings/{id}/end", post(handlers::end))
         .route("/meetings/{id}/no-show", post(handlers::no_show))
         .route("/meetings/{id}/protocol", put(handlers::write_protocol))
-        .route("/meetings/{id}/protocol/sign", post(handlers::sign_protocol))
+        .route(
+            "/meetings/{id}/protocol/sign",
+            post(handlers::sign_protocol),
+        )
         .route("/meetings/{id}/publish", post(handlers::publish))
         .route("/meetings/{id}/confirm", post(handlers::confirm))
         .route("/me", get(handlers::me))
@@ -53,11 +62,16 @@ pub fn router(app: App) -> Router {
         .route("/violations", get(handlers::violations))
         .fallback(handlers::not_found);
     Router::new()
+        .route("/", get(handlers::index))
+        .route("/api/v1", get(handlers::index))
         .route("/healthz", get(handlers::healthz))
         .route("/metrics", get(metrics::render))
         .nest("/api/v1", api)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }

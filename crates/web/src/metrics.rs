@@ -34,27 +34,66 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         }
     }
     m.latency_count.fetch_add(1, Ordering::Relaxed);
-    m.latency_sum_us.fetch_add((ms * 1000.0) as u64, Ordering::Relaxed);
+    m.latency_sum_us
+        .fetch_add((ms * 1000.0) as u64, Ordering::Relaxed);
     res
 }
 
 pub async fn render(State(state): State<AppState>) -> Response {
     let m = &state.metrics;
     let mut out = String::new();
-    let _ = writeln!(out, "# HELP glassroom_http_requests_total HTTP requests by status class.\n# TYPE glassroom_http_requests_total counter");
+    let _ = writeln!(
+        out,
+        "# HELP glassroom_http_requests_total HTTP requests by status class.\n# TYPE glassroom_http_requests_total counter"
+    );
     for (i, c) in m.by_class.iter().enumerate() {
-        let _ = writeln!(out, "glassroom_http_requests_total{{class=\"{}xx\"}} {}", i + 1, c.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "glassroom_http_requests_total{{class=\"{}xx\"}} {}",
+            i + 1,
+            c.load(Ordering::Relaxed)
+        );
     }
-    let _ = writeln!(out, "# HELP glassroom_http_request_duration_seconds Time to answer an HTTP request.\n# TYPE glassroom_http_request_duration_seconds histogram");
+    let _ = writeln!(
+        out,
+        "# HELP glassroom_http_request_duration_seconds Time to answer an HTTP request.\n# TYPE glassroom_http_request_duration_seconds histogram"
+    );
     for (i, b) in BUCKETS_MS.iter().enumerate() {
-        let _ = writeln!(out, "glassroom_http_request_duration_seconds_bucket{{le=\"{}\"}} {}", b / 1000.0, m.latency_buckets[i].load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "glassroom_http_request_duration_seconds_bucket{{le=\"{}\"}} {}",
+            b / 1000.0,
+            m.latency_buckets[i].load(Ordering::Relaxed)
+        );
     }
     let count = m.latency_count.load(Ordering::Relaxed);
-    let _ = writeln!(out, "glassroom_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
-    let _ = writeln!(out, "glassroom_http_request_duration_seconds_sum {}", m.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6);
+    let _ = writeln!(
+        out,
+        "glassroom_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+    );
+    let _ = writeln!(
+        out,
+        "glassroom_http_request_duration_seconds_sum {}",
+        m.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6
+    );
     let _ = writeln!(out, "glassroom_http_request_duration_seconds_count {count}");
-    let _ = writeln!(out, "# HELP glassroom_storage_up Whether the store answers.\n# TYPE glassroom_storage_up gauge");
+    let _ = writeln!(
+        out,
+        "# HELP glassroom_storage_up Whether the store answers.\n# TYPE glassroom_storage_up gauge"
+    );
     let up = state.app.store.ping().await.is_ok();
-    let _ = writeln!(out, "glassroom_storage_up{{backend=\"{}\"}} {}", state.app.store.backend(), u8::from(up));
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+    let _ = writeln!(
+        out,
+        "glassroom_storage_up{{backend=\"{}\"}} {}",
+        state.app.store.backend(),
+        u8::from(up)
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
 }

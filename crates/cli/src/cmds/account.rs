@@ -28,7 +28,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     println!("{t}");
                     Ok(())
                 }
-                Err(glassroom_app::AppError::NotFound(_)) => anyhow::bail!("no account with login {login}"),
+                Err(glassroom_app::AppError::NotFound(_)) => {
+                    anyhow::bail!("no account with login {login}")
+                }
                 Err(e) => Err(anyhow::anyhow!("{e}")),
             }
         }

@@ -13,10 +13,15 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     // The demo is always the embedded setup: SQLite and local disk under --data.
-    let data = super::DataArgs { data: args.data.clone(), database_url: None };
+    let data = super::DataArgs {
+        data: args.data.clone(),
+        database_url: None,
+    };
     let store = super::open_store(&data).await?;
     let app = super::app(store.clone());
-    let created = glassroom_app::demo::seed(store, app.clock.now()).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+    let created = glassroom_app::demo::seed(store, app.clock.now())
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
     let dir = args.data.display().to_string();
     super::serve(app, args.listen, move |addr| {
         println!("Glassroom demo akimat — http://{addr}/");

@@ -29,10 +29,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 Some("json") => "json",
                 _ => "toml",
             };
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let store = super::open_store(&data).await?;
             let app = super::app(store.clone());
-            app.ensure_shipped_data().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.ensure_shipped_data()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let result = match glassroom_app::directory::parse_directory(&text, format) {
                 Ok(parsed) => app.apply_directory(None, parsed).await,
                 Err(e) => Err(e),
@@ -40,17 +43,37 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             store.close().await;
             match result {
                 Ok(r) if r.changed() == 0 => {
-                    println!("{}: nothing to change ({} entries already up to date)", file.display(), r.unchanged);
+                    println!(
+                        "{}: nothing to change ({} entries already up to date)",
+                        file.display(),
+                        r.unchanged
+                    );
                     Ok(())
                 }
                 Ok(r) => {
-                    println!("{}: {} created, {} updated, {} removed, {} unchanged", file.display(), r.created, r.updated, r.removed, r.unchanged);
+                    println!(
+                        "{}: {} created, {} updated, {} removed, {} unchanged",
+                        file.display(),
+                        r.created,
+                        r.updated,
+                        r.removed,
+                        r.unchanged
+                    );
                     Ok(())
                 }
                 Err(AppError::Invalid(errors)) => {
-                    eprintln!("{}: refused, nothing was stored ({} problem(s)):", file.display(), errors.len());
+                    eprintln!(
+                        "{}: refused, nothing was stored ({} problem(s)):",
+                        file.display(),
+                        errors.len()
+                    );
                     for e in &errors {
-                        eprintln!("  {}: {} ({})", if e.field.is_empty() { "file" } else { &e.field }, e.detail, e.code);
+                        eprintln!(
+                            "  {}: {} ({})",
+                            if e.field.is_empty() { "file" } else { &e.field },
+                            e.detail,
+                            e.code
+                        );
                     }
                     anyhow::bail!("the directory file has {} problem(s)", errors.len())
                 }

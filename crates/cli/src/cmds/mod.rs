@@ -35,7 +35,8 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
     }
 }
@@ -43,7 +44,9 @@ impl ConfigFile {
 pub async fn open_store(data: &DataArgs) -> anyhow::Result<Arc<dyn Store>> {
     glassroom_app::time::check_zone_database().map_err(|e| anyhow::anyhow!("{e}"))?;
     let path = data.data.join("glassroom.db");
-    let store = glassroom_store::open(data.database_url.as_deref(), &path).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = glassroom_store::open(data.database_url.as_deref(), &path)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(store)
 }
 
@@ -52,12 +55,21 @@ pub fn app(store: Arc<dyn Store>) -> App {
 }
 
 /// Serves the API until Ctrl-C or SIGTERM.
-pub async fn serve(app: App, listen: SocketAddr, on_ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
+pub async fn serve(
+    app: App,
+    listen: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
     let store = app.store.clone();
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     on_ready(addr);
-    axum::serve(listener, glassroom_web::router(app)).with_graceful_shutdown(shutdown()).await.context("server failed")?;
+    axum::serve(listener, glassroom_web::router(app))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("server failed")?;
     store.close().await;
     Ok(())
 }
@@ -68,7 +80,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

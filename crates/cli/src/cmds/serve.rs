@@ -26,13 +26,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if data.database_url.is_none() {
         data.database_url = file.database_url;
     }
-    if let (Some(d), false) = (file.data, std::env::args().any(|a| a == "--data" || a.starts_with("--data=")) || std::env::var_os("GLASSROOM_DATA").is_some()) {
+    if let (Some(d), false) = (
+        file.data,
+        std::env::args().any(|a| a == "--data" || a.starts_with("--data="))
+            || std::env::var_os("GLASSROOM_DATA").is_some(),
+    ) {
         data.data = d;
     }
-    let listen = args.listen.or(file.listen).unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let store = super::open_store(&data).await?;
     let app = super::app(store);
-    app.ensure_shipped_data().await.map_err(|e| anyhow::anyhow!("{e}")).context("loading the shipped calendars")?;
+    app.ensure_shipped_data()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("loading the shipped calendars")?;
     super::serve(app, listen, |addr| {
         tracing::info!(%addr, backend = if data.database_url.is_some() { "postgres" } else { "sqlite" }, "serving");
         println!("Glassroom is serving on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");

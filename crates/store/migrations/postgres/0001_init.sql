@@ -166,8 +166,11 @@ CREATE INDEX meetings_register_by_org ON meetings (org_id, start_us, id) WHERE l
 CREATE INDEX meetings_register_by_business ON meetings (business_id, start_us, id) WHERE listed;
 CREATE INDEX meetings_by_org ON meetings (org_id, status);
 CREATE INDEX meetings_by_business ON meetings (business_id);
-CREATE INDEX meetings_room_bookings ON meetings (room_id, end_us) WHERE status IN ('scheduled', 'in_progress');
-CREATE INDEX meetings_host_bookings ON meetings (host_id, end_us) WHERE status IN ('scheduled', 'in_progress');
+-- Bookings (meetings holding a room and people): looked up by start within a window as long as the
+-- longest meeting, so an overlap check costs the same whatever the history.
+CREATE INDEX meetings_room_bookings ON meetings (room_id, start_us) WHERE status IN ('scheduled', 'in_progress');
+CREATE INDEX meetings_host_bookings ON meetings (host_id, start_us) WHERE status IN ('scheduled', 'in_progress');
+CREATE INDEX meetings_bookings_by_start ON meetings (start_us) WHERE status IN ('scheduled', 'in_progress');
 CREATE INDEX meetings_by_status ON meetings (status, org_id);
 
 CREATE TABLE meeting_commission (
