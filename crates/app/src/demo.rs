@@ -121,6 +121,7 @@ impl Seeder {
         }
         Ok(())
     }
+    #[allow(clippy::too_many_arguments)] // a demo script step, read as one line per meeting
     async fn request(
         &self,
         by: &str,
@@ -149,6 +150,7 @@ impl Seeder {
         };
         Ok(self.app.request_meeting(&actor, req).await?.id)
     }
+    #[allow(clippy::too_many_arguments)]
     async fn schedule(
         &self,
         by: &str,

@@ -265,14 +265,14 @@ fn validate(file: &DirectoryFile, known: &Known) -> Vec<FieldError> {
     let mut err = |field: String, code: &'static str, detail: String| {
         errors.push(FieldError::new(field, code, detail))
     };
-    if let Some(v) = file.version {
-        if v != 1 {
-            err(
-                "version".into(),
-                "unsupported_version",
-                format!("version {v} is not supported (expected 1)"),
-            );
-        }
+    if let Some(v) = file.version
+        && v != 1
+    {
+        err(
+            "version".into(),
+            "unsupported_version",
+            format!("version {v} is not supported (expected 1)"),
+        );
     }
     let file_orgs: HashSet<&str> = file.organisations.iter().map(|o| o.code.as_str()).collect();
     let org_known = |code: &str| file_orgs.contains(code) || known.orgs.contains(code);
@@ -325,19 +325,19 @@ fn validate(file: &DirectoryFile, known: &Known) -> Vec<FieldError> {
                 );
             }
         }
-        if let Some(bin) = &o.bin {
-            if let Err(e) = Bin::parse(bin) {
-                err(format!("{p}.bin"), "invalid_bin", format!("BIN {bin}: {e}"));
-            }
+        if let Some(bin) = &o.bin
+            && let Err(e) = Bin::parse(bin)
+        {
+            err(format!("{p}.bin"), "invalid_bin", format!("BIN {bin}: {e}"));
         }
-        if let Some(tz) = &o.time_zone {
-            if jiff::tz::TimeZone::get(tz).is_err() {
-                err(
-                    format!("{p}.time_zone"),
-                    "invalid_time_zone",
-                    format!("unknown time zone {tz}"),
-                );
-            }
+        if let Some(tz) = &o.time_zone
+            && jiff::tz::TimeZone::get(tz).is_err()
+        {
+            err(
+                format!("{p}.time_zone"),
+                "invalid_time_zone",
+                format!("unknown time zone {tz}"),
+            );
         }
         for (j, h) in o.hours.iter().enumerate() {
             let hp = format!("{p}.hours[{j}]");
@@ -417,14 +417,14 @@ fn validate(file: &DirectoryFile, known: &Known) -> Vec<FieldError> {
                 format!("no organisation {}", person.organisation),
             );
         }
-        if let Some(iin) = &person.iin {
-            if Bin::parse(iin).is_err() {
-                err(
-                    format!("{p}.iin"),
-                    "invalid_iin",
-                    "IIN must be 12 digits with a valid check digit".into(),
-                );
-            }
+        if let Some(iin) = &person.iin
+            && Bin::parse(iin).is_err()
+        {
+            err(
+                format!("{p}.iin"),
+                "invalid_iin",
+                "IIN must be 12 digits with a valid check digit".into(),
+            );
         }
         for (j, r) in person.roles.iter().enumerate() {
             if Role::parse(&r.role).is_none() {
@@ -437,14 +437,14 @@ fn validate(file: &DirectoryFile, known: &Known) -> Vec<FieldError> {
                     ),
                 );
             }
-            if let Some(o) = &r.organisation {
-                if !org_known(o) {
-                    err(
-                        format!("{p}.roles[{j}].organisation"),
-                        "unknown_organisation",
-                        format!("no organisation {o}"),
-                    );
-                }
+            if let Some(o) = &r.organisation
+                && !org_known(o)
+            {
+                err(
+                    format!("{p}.roles[{j}].organisation"),
+                    "unknown_organisation",
+                    format!("no organisation {o}"),
+                );
             }
         }
         if let Some(l) = &person.login {
@@ -557,19 +557,19 @@ fn validate(file: &DirectoryFile, known: &Known) -> Vec<FieldError> {
             }
             if !input.video && !input.audio {
                 err(
-                    format!("{ip}"),
+                    ip.to_string(),
                     "no_media",
                     "an input carries video, audio or both".into(),
                 );
             }
-            if let Some(s) = &input.state {
-                if InputState::parse(s).is_none() {
-                    err(
-                        format!("{ip}.state"),
-                        "invalid_state",
-                        format!("state {s} is not one of recording, ready, reconnecting, offline"),
-                    );
-                }
+            if let Some(s) = &input.state
+                && InputState::parse(s).is_none()
+            {
+                err(
+                    format!("{ip}.state"),
+                    "invalid_state",
+                    format!("state {s} is not one of recording, ready, reconnecting, offline"),
+                );
             }
         }
     }
@@ -1076,7 +1076,7 @@ impl App {
             wanted.dedup();
             let current: Vec<&RoleRow> = roles.iter().filter(|r| r.person_id == id).collect();
             for w in &wanted {
-                if current.iter().any(|c| *c == w) {
+                if current.contains(&w) {
                     rec.report.unchanged += 1;
                 } else {
                     tx.insert_role(w).await?;

@@ -73,16 +73,16 @@ impl App {
         tx: &mut dyn glassroom_store::Tx,
     ) -> Result<Arc<context::Directory>, AppError> {
         let version = tx.directory_version().await?;
-        if let Ok(current) = self.directory.read() {
-            if current.version == version {
-                return Ok(current.clone());
-            }
+        if let Ok(current) = self.directory.read()
+            && current.version == version
+        {
+            return Ok(current.clone());
         }
         let fresh = Arc::new(context::Directory::load(tx, version).await?);
-        if let Ok(mut slot) = self.directory.write() {
-            if slot.version < version {
-                *slot = fresh.clone();
-            }
+        if let Ok(mut slot) = self.directory.write()
+            && slot.version < version
+        {
+            *slot = fresh.clone();
         }
         Ok(fresh)
     }

@@ -224,14 +224,14 @@ impl App {
                 true,
                 &mut errors,
             );
-            if let Some(iin) = r.iin.as_deref().filter(|s| !s.is_empty()) {
-                if Bin::parse(iin).is_err() {
-                    errors.push(FieldError::new(
-                        format!("representatives[{i}].iin"),
-                        "invalid_iin",
-                        "IIN must be 12 digits with a valid check digit",
-                    ));
-                }
+            if let Some(iin) = r.iin.as_deref().filter(|s| !s.is_empty())
+                && Bin::parse(iin).is_err()
+            {
+                errors.push(FieldError::new(
+                    format!("representatives[{i}].iin"),
+                    "invalid_iin",
+                    "IIN must be 12 digits with a valid check digit",
+                ));
             }
         }
         let mut tx = self.store.write().await?;
@@ -683,14 +683,14 @@ impl App {
                 transition: "check_in",
             });
         }
-        if let Some(start) = m.start_us {
-            if to_us(now) < start - 60 * 60 * 1_000_000 {
-                return Err(AppError::invalid(
-                    "",
-                    "check_in_too_early",
-                    "check-in opens one hour before the meeting",
-                ));
-            }
+        if let Some(start) = m.start_us
+            && to_us(now) < start - 60 * 60 * 1_000_000
+        {
+            return Err(AppError::invalid(
+                "",
+                "check_in_too_early",
+                "check-in opens one hour before the meeting",
+            ));
         }
         let commission = tx.commission(m.id).await?;
         let mut who = None;
@@ -1289,23 +1289,23 @@ impl App {
             },
             None => None,
         };
-        if let Some(s) = &q.status {
-            if MeetingStatus::parse(s).is_none() {
-                errors.push(FieldError::new(
-                    "status",
-                    "invalid_status",
-                    format!("unknown status {s}"),
-                ));
-            }
+        if let Some(s) = &q.status
+            && MeetingStatus::parse(s).is_none()
+        {
+            errors.push(FieldError::new(
+                "status",
+                "invalid_status",
+                format!("unknown status {s}"),
+            ));
         }
-        if let (Some(a), Some(b)) = (q.from, q.to) {
-            if b <= a {
-                errors.push(FieldError::new(
-                    "to",
-                    "end_before_start",
-                    "to must be after from",
-                ));
-            }
+        if let (Some(a), Some(b)) = (q.from, q.to)
+            && b <= a
+        {
+            errors.push(FieldError::new(
+                "to",
+                "end_before_start",
+                "to must be after from",
+            ));
         }
         let before = match &q.cursor {
             Some(c) => match decode_cursor(c) {

@@ -83,10 +83,10 @@ impl RecordingPort for AdminSetStatus {
                     _ => {}
                 }
             }
-            if let Some(s) = since {
-                if let Ok(iv) = Interval::new(from_us(s), interval.end()) {
-                    recording.push(iv);
-                }
+            if let Some(s) = since
+                && let Ok(iv) = Interval::new(from_us(s), interval.end())
+            {
+                recording.push(iv);
             }
             let covered = interval.covered_by(&recording);
             let share = covered.as_secs_f64() / interval.duration().as_secs_f64();

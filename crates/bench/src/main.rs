@@ -454,7 +454,8 @@ async fn register_bench(app: &App, dir: &Dir, ops: usize) -> anyhow::Result<()> 
         baseline,
         wall.elapsed(),
     );
-    let queries: [(&str, fn(&Dir, &mut rand::rngs::StdRng) -> RegisterQuery); 4] = [
+    type MakeQuery = fn(&Dir, &mut rand::rngs::StdRng) -> RegisterQuery;
+    let queries: [(&str, MakeQuery); 4] = [
         ("register: first page, no filter", |_, _| {
             RegisterQuery::default()
         }),

@@ -73,14 +73,14 @@ impl Env {
 
     async fn drop(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-        if let Some(db) = self.pg_db {
-            if let Ok(mut c) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
-                )))
-                .execute(&mut c)
-                .await;
-            }
+        if let Some(db) = self.pg_db
+            && let Ok(mut c) = sqlx::PgConnection::connect(&postgres_admin_url()).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+            )))
+            .execute(&mut c)
+            .await;
         }
     }
 }

@@ -55,10 +55,10 @@ impl WorkSchedule {
         if end <= start {
             return Err(ScheduleError::EndNotAfterStart);
         }
-        if let Some((ls, le)) = lunch {
-            if !(start < ls && ls < le && le < end) {
-                return Err(ScheduleError::LunchOutsideDay);
-            }
+        if let Some((ls, le)) = lunch
+            && !(start < ls && ls < le && le < end)
+        {
+            return Err(ScheduleError::LunchOutsideDay);
         }
         Ok(WorkSchedule {
             effective_from,
