@@ -63,6 +63,39 @@ impl OrgTree {
     }
 }
 
+/// Holds the current [`Directory`] snapshot for an app (and its decision writer).
+#[derive(Debug)]
+pub struct DirectoryCache {
+    slot: std::sync::RwLock<Arc<Directory>>,
+}
+
+impl Default for DirectoryCache {
+    fn default() -> Self {
+        DirectoryCache {
+            slot: std::sync::RwLock::new(Arc::new(Directory::empty())),
+        }
+    }
+}
+
+impl DirectoryCache {
+    /// The snapshot as of `tx`, reloaded when the store's directory version moved.
+    pub async fn get(&self, tx: &mut dyn Tx) -> Result<Arc<Directory>, AppError> {
+        let version = tx.directory_version().await?;
+        if let Ok(current) = self.slot.read() {
+            if current.version == version {
+                return Ok(current.clone());
+            }
+        }
+        let fresh = Arc::new(Directory::load(tx, version).await?);
+        if let Ok(mut slot) = self.slot.write() {
+            if slot.version < version {
+                *slot = fresh.clone();
+            }
+        }
+        Ok(fresh)
+    }
+}
+
 /// An in-memory snapshot of the directory, tagged with the store's directory version. Decisions
 /// read it instead of re-querying the same small tables on every request; every transaction checks
 /// the version (one indexed read) and reloads the snapshot when another change bumped it.

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+mod batch;
 pub mod clock;
 pub mod context;
 pub mod demo;
@@ -51,7 +52,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub recording: Arc<dyn recording::RecordingPort>,
     pub config: AppConfig,
-    directory: Arc<std::sync::RwLock<Arc<context::Directory>>>,
+    directory: Arc<context::DirectoryCache>,
+    decisions: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Envelope>>>,
 }
 
 impl App {
@@ -61,9 +63,8 @@ impl App {
             clock,
             recording: Arc::new(recording::AdminSetStatus),
             config: AppConfig::default(),
-            directory: Arc::new(std::sync::RwLock::new(
-                Arc::new(context::Directory::empty()),
-            )),
+            directory: Arc::new(context::DirectoryCache::default()),
+            decisions: Arc::new(std::sync::OnceLock::new()),
         }
     }
 
@@ -72,19 +73,15 @@ impl App {
         &self,
         tx: &mut dyn glassroom_store::Tx,
     ) -> Result<Arc<context::Directory>, AppError> {
-        let version = tx.directory_version().await?;
-        if let Ok(current) = self.directory.read()
-            && current.version == version
-        {
-            return Ok(current.clone());
-        }
-        let fresh = Arc::new(context::Directory::load(tx, version).await?);
-        if let Ok(mut slot) = self.directory.write()
-            && slot.version < version
-        {
-            *slot = fresh.clone();
-        }
-        Ok(fresh)
+        self.directory.get(tx).await
+    }
+
+    /// Runs a booking decision through the group-commit writer (started on first use).
+    pub(crate) async fn batched(&self, job: batch::Job) -> Result<Vec<RuleFinding>, AppError> {
+        let sender = self
+            .decisions
+            .get_or_init(|| batch::spawn(self.store.clone(), self.directory.clone()));
+        batch::submit(sender, job).await
     }
 
     /// Loads the shipped calendars (idempotent: only changed days are written, each as an event).

@@ -473,10 +473,25 @@ impl App {
         id: i64,
         req: ScheduleMeeting,
     ) -> Result<Vec<RuleFinding>, AppError> {
+        let app = self.clone();
+        let actor = actor.clone();
+        self.batched(Box::new(move |tx, dir| {
+            Box::pin(async move { app.schedule_in(tx, &dir, &actor, id, req).await })
+        }))
+        .await
+    }
+
+    /// The decision inside the writer's transaction: reads, rules, then (only if allowed) writes.
+    async fn schedule_in(
+        &self,
+        tx: &mut dyn Tx,
+        dir: &Directory,
+        actor: &Actor,
+        id: i64,
+        req: ScheduleMeeting,
+    ) -> Result<Vec<RuleFinding>, AppError> {
         let now = self.clock.now();
-        let mut tx = self.store.write().await?;
-        tx.lock_bookings().await?;
-        let (mut m, dir) = self.load_for_update(&mut *tx, id).await?;
+        let mut m = tx.meeting(id).await?.ok_or(AppError::NotFound("meeting"))?;
         if !Self::may_manage(actor, m.org_id, &dir.tree) {
             return Err(AppError::Forbidden);
         }
@@ -545,20 +560,11 @@ impl App {
             longest_us,
             except: m.id,
         };
-        let room_bookings: Vec<MeetingId> = tx
-            .room_bookings(req.room, &window)
-            .await?
-            .into_iter()
-            .map(MeetingId)
-            .collect();
         let mut people = members.clone();
         people.push(m.host_id);
-        let busy: Vec<PersonId> = tx
-            .busy_people(&people, &window)
-            .await?
-            .into_iter()
-            .map(PersonId)
-            .collect();
+        let bookings = tx.bookings(req.room, &people, &window).await?;
+        let room_bookings: Vec<MeetingId> = bookings.room.into_iter().map(MeetingId).collect();
+        let busy: Vec<PersonId> = bookings.people.into_iter().map(PersonId).collect();
         let commission: Vec<PersonId> = req.commission.iter().copied().map(PersonId).collect();
         let facts = ScheduleFacts {
             interval,
@@ -586,7 +592,7 @@ impl App {
         m.end_us = Some(e);
         m.updated_us = to_us(now);
         tx.update_meeting(&m).await?;
-        tx.set_commission(m.id, &members).await?;
+        tx.set_commission(m.id, &members, rescheduled).await?;
         let data = json!({
             "room": req.room,
             "start": interval.start().to_string(),
@@ -608,7 +614,6 @@ impl App {
             data,
         )
         .await?;
-        tx.commit().await?;
         Ok(warnings)
     }
 

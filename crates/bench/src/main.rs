@@ -65,6 +65,10 @@ fn bin_for(i: usize) -> String {
     }
 }
 
+fn first_fallback() -> Timestamp {
+    almaty("2026-04-01T10:00")
+}
+
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -300,7 +304,7 @@ async fn generate_history(app: &App, dir: &Dir, n: usize) -> anyhow::Result<()> 
             let a = dir.commission[rng.random_range(0..dir.commission.len())];
             let b = dir.commission[rng.random_range(0..dir.commission.len())];
             let members = if a == b { vec![a] } else { vec![a, b] };
-            tx.set_commission(id, &members).await?;
+            tx.set_commission(id, &members, false).await?;
             tx.append_event(&glassroom_store::NewEvent {
                 at_us: start,
                 kind: "meeting.published".into(),
@@ -402,39 +406,93 @@ async fn schedule_bench(
                 .id,
         );
     }
-    // Slots: up to 3,000 decisions share a slot (Wednesday 10:00), each with its own room, host and
-    // commission; the next 3,000 go a week later.
-    let mut lat = Vec::with_capacity(ops);
-    let mut refused = 0;
-    let group = dir.commission.len() / 3;
-    let first_day = almaty("2026-04-01T10:00");
-    let wall = Instant::now();
-    for (i, id) in ids.iter().enumerate() {
-        let slot = i % group;
-        let week = (i / group) as i64;
-        let start: Timestamp = first_day + SignedDuration::from_hours(24 * 7 * week);
-        let members = vec![dir.commission[3 * slot + 1], dir.commission[3 * slot + 2]];
-        let req = ScheduleMeeting {
-            room: dir.rooms[i % dir.rooms.len()],
-            start,
-            end: start + SignedDuration::from_mins(30),
-            commission: members,
-            overrides: vec![],
-        };
-        let t = Instant::now();
-        match app.decide_schedule(&official, *id, req).await {
-            Ok(_) => {}
-            Err(glassroom_app::AppError::Refused { .. }) => refused += 1,
-            Err(e) => anyhow::bail!("schedule failed: {e}"),
+    // A realistic density: 20 meetings at a time (each with its own room, host and commission),
+    // five slots a working day (09:00, 10:00, 11:00, 15:00, 16:00), working days from 1 April.
+    let calendar = {
+        let mut tx = app.store.read().await?;
+        glassroom_app::context::working_calendar(&mut *tx, dir.org)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+    };
+    let tz = calendar.time_zone().clone();
+    let mut days = Vec::new();
+    let mut d = jiff::civil::date(2026, 4, 1);
+    while days.len() < ops / 100 + 1 {
+        if calendar.is_working_day(d) {
+            days.push(d);
         }
-        lat.push(t.elapsed());
+        d = d.tomorrow()?;
     }
-    report(
-        "schedule decision end to end (all rules)",
-        lat,
-        wall.elapsed(),
-    );
-    println!("  ({refused} of {ops} refused by the rules)");
+    let group = dir.commission.len() / 3;
+    let jobs: Vec<(i64, ScheduleMeeting)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let hour = [9, 10, 11, 15, 16][(i % 100) / 20];
+            let start = tz
+                .to_timestamp(days[i / 100].at(hour, 0, 0, 0))
+                .unwrap_or(first_fallback());
+            let p = 3 * (i % group);
+            let members = vec![dir.commission[p + 1], dir.commission[p + 2]];
+            (
+                *id,
+                ScheduleMeeting {
+                    room: dir.rooms[i % dir.rooms.len()],
+                    start,
+                    end: start + SignedDuration::from_mins(45),
+                    commission: members,
+                    overrides: vec![],
+                },
+            )
+        })
+        .collect();
+    let mut jobs = jobs.into_iter();
+    for clients in [1usize, 4, 16] {
+        let share: Vec<(i64, ScheduleMeeting)> = jobs.by_ref().take(ops / 3).collect();
+        let n = share.len();
+        let queue = Arc::new(std::sync::Mutex::new(share.into_iter()));
+        let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let wall = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (app, official, queue, refused) = (
+                app.clone(),
+                official.clone(),
+                queue.clone(),
+                refused.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.next());
+                    let Some((id, req)) = next else { break };
+                    let t = Instant::now();
+                    match app.decide_schedule(&official, id, req).await {
+                        Ok(_) => {}
+                        Err(glassroom_app::AppError::Refused { .. }) => {
+                            refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        Err(e) => return Err(anyhow::anyhow!("schedule failed: {e}")),
+                    }
+                    lat.push(t.elapsed());
+                }
+                Ok(lat)
+            }));
+        }
+        let mut lat = Vec::with_capacity(n);
+        for t in tasks {
+            lat.extend(t.await??);
+        }
+        report(
+            &format!("schedule decision end to end, {clients:>2} client(s)"),
+            lat,
+            wall.elapsed(),
+        );
+        println!(
+            "  ({} of {n} refused by the rules)",
+            refused.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
     Ok(())
 }
 

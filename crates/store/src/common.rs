@@ -274,8 +274,10 @@ macro_rules! impl_tx {
                 Ok(sqlx::query_as("SELECT meeting_id, person_id, checked_in_us, signed_us FROM meeting_commission WHERE meeting_id = $1 ORDER BY person_id")
                     .bind(meeting_id).fetch_all(&mut *self.tx).await?)
             }
-            async fn set_commission(&mut self, meeting_id: i64, members: &[i64]) -> crate::Result<()> {
-                sqlx::query("DELETE FROM meeting_commission WHERE meeting_id = $1").bind(meeting_id).execute(&mut *self.tx).await?;
+            async fn set_commission(&mut self, meeting_id: i64, members: &[i64], replace: bool) -> crate::Result<()> {
+                if replace {
+                    sqlx::query("DELETE FROM meeting_commission WHERE meeting_id = $1").bind(meeting_id).execute(&mut *self.tx).await?;
+                }
                 if members.is_empty() {
                     return Ok(());
                 }
@@ -300,39 +302,43 @@ macro_rules! impl_tx {
                     .bind(r.meeting_id).bind(r.position).bind(&r.full_name).bind(&r.role).bind(&r.iin).bind(&r.phone).execute(&mut *self.tx).await?;
                 Ok(())
             }
-            async fn room_bookings(&mut self, room_id: i64, w: &crate::BookingWindow) -> crate::Result<Vec<i64>> {
-                Ok(sqlx::query_scalar("SELECT id FROM meetings WHERE room_id = $1 AND status IN ('scheduled', 'in_progress') AND start_us > $2 AND start_us < $3 AND end_us > $4 AND id <> $5 ORDER BY id")
-                    .bind(room_id).bind(w.start_us - w.longest_us).bind(w.end_us).bind(w.start_us).bind(w.except).fetch_all(&mut *self.tx).await?)
-            }
-            async fn busy_people(&mut self, people: &[i64], w: &crate::BookingWindow) -> crate::Result<Vec<i64>> {
-                if people.is_empty() {
-                    return Ok(Vec::new());
-                }
+            async fn bookings(&mut self, room_id: i64, people: &[i64], w: &crate::BookingWindow) -> crate::Result<crate::Bookings> {
                 let window = |q: &mut sqlx::QueryBuilder<$db>, prefix: &str| {
                     q.push(format!(" {prefix}status IN ('scheduled', 'in_progress') AND {prefix}start_us > ")).push_bind(w.start_us - w.longest_us);
                     q.push(format!(" AND {prefix}start_us < ")).push_bind(w.end_us);
                     q.push(format!(" AND {prefix}end_us > ")).push_bind(w.start_us);
                     q.push(format!(" AND {prefix}id <> ")).push_bind(w.except);
                 };
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT host_id FROM meetings WHERE");
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT 0 AS what, id FROM meetings WHERE room_id = ");
+                q.push_bind(room_id).push(" AND");
                 window(&mut q, "");
-                q.push(" AND host_id IN (");
-                let mut sep = q.separated(", ");
-                for p in people {
-                    sep.push_bind(*p);
+                if !people.is_empty() {
+                    q.push(" UNION ALL SELECT 1 AS what, host_id FROM meetings WHERE");
+                    window(&mut q, "");
+                    q.push(" AND host_id IN (");
+                    let mut sep = q.separated(", ");
+                    for p in people {
+                        sep.push_bind(*p);
+                    }
+                    q.push(") UNION ALL SELECT 1 AS what, c.person_id FROM meetings m JOIN meeting_commission c ON c.meeting_id = m.id WHERE");
+                    window(&mut q, "m.");
+                    q.push(" AND c.person_id IN (");
+                    let mut sep = q.separated(", ");
+                    for p in people {
+                        sep.push_bind(*p);
+                    }
+                    q.push(")");
                 }
-                q.push(") UNION SELECT c.person_id FROM meetings m JOIN meeting_commission c ON c.meeting_id = m.id WHERE");
-                window(&mut q, "m.");
-                q.push(" AND c.person_id IN (");
-                let mut sep = q.separated(", ");
-                for p in people {
-                    sep.push_bind(*p);
+                let rows: Vec<(i32, i64)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
+                let mut out = crate::Bookings::default();
+                for (what, id) in rows {
+                    if what == 0 { out.room.push(id) } else { out.people.push(id) }
                 }
-                q.push(")");
-                let mut found: Vec<i64> = q.build_query_scalar().fetch_all(&mut *self.tx).await?;
-                found.sort_unstable();
-                found.dedup();
-                Ok(found)
+                out.room.sort_unstable();
+                out.room.dedup();
+                out.people.sort_unstable();
+                out.people.dedup();
+                Ok(out)
             }
             async fn register(&mut self, f: &crate::RegisterFilter) -> crate::Result<Vec<crate::RegisterRow>> {
                 // Keyset paging newest first. With an organisation filter, each organisation's

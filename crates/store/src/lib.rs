@@ -139,14 +139,24 @@ pub trait Tx: Send {
     async fn update_meeting(&mut self, m: &MeetingRow) -> Result<()>;
     async fn meeting(&mut self, id: i64) -> Result<Option<MeetingRow>>;
     async fn commission(&mut self, meeting_id: i64) -> Result<Vec<CommissionRow>>;
-    async fn set_commission(&mut self, meeting_id: i64, members: &[i64]) -> Result<()>;
+    /// Sets the commission; `replace` first removes a previous one (rescheduling).
+    async fn set_commission(
+        &mut self,
+        meeting_id: i64,
+        members: &[i64],
+        replace: bool,
+    ) -> Result<()>;
     async fn update_commission_member(&mut self, c: &CommissionRow) -> Result<()>;
     async fn representatives(&mut self, meeting_id: i64) -> Result<Vec<RepresentativeRow>>;
     async fn insert_representative(&mut self, r: &RepresentativeRow) -> Result<()>;
-    /// Meetings other than `except` holding the room during `w`.
-    async fn room_bookings(&mut self, room_id: i64, w: &BookingWindow) -> Result<Vec<i64>>;
-    /// Of `people`, those hosting or sitting on a meeting other than `except` during `w`.
-    async fn busy_people(&mut self, people: &[i64], w: &BookingWindow) -> Result<Vec<i64>>;
+    /// In one query: the meetings other than `w.except` holding `room_id` during `w`, and those of
+    /// `people` hosting or sitting on such a meeting.
+    async fn bookings(
+        &mut self,
+        room_id: i64,
+        people: &[i64],
+        w: &BookingWindow,
+    ) -> Result<Bookings>;
     async fn register(&mut self, f: &RegisterFilter) -> Result<Vec<RegisterRow>>;
     async fn meetings_for(&mut self, f: &WorkFilter) -> Result<Vec<RegisterRow>>;
     async fn insert_override(&mut self, o: &OverrideRow) -> Result<i64>;

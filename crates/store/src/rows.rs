@@ -272,3 +272,10 @@ pub struct BookingWindow {
     /// The meeting being (re)scheduled, which never clashes with itself.
     pub except: i64,
 }
+
+/// Overlapping bookings found for a proposed interval.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bookings {
+    pub room: Vec<i64>,
+    pub people: Vec<i64>,
+}
