@@ -62,11 +62,11 @@ async fn run_batch(store: &dyn Store, cache: &DirectoryCache, batch: Vec<Envelop
         let dir = cache.get(&mut *tx).await?;
         for job in jobs {
             let answer = job(&mut *tx, dir.clone()).await;
-            if let Err(e) = &answer {
-                if may_have_written(e) {
-                    answers.push(answer);
-                    return Err(AppError::Conflict);
-                }
+            if let Err(e) = &answer
+                && may_have_written(e)
+            {
+                answers.push(answer);
+                return Err(AppError::Conflict);
             }
             answers.push(answer);
         }

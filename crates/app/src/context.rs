@@ -81,16 +81,16 @@ impl DirectoryCache {
     /// The snapshot as of `tx`, reloaded when the store's directory version moved.
     pub async fn get(&self, tx: &mut dyn Tx) -> Result<Arc<Directory>, AppError> {
         let version = tx.directory_version().await?;
-        if let Ok(current) = self.slot.read() {
-            if current.version == version {
-                return Ok(current.clone());
-            }
+        if let Ok(current) = self.slot.read()
+            && current.version == version
+        {
+            return Ok(current.clone());
         }
         let fresh = Arc::new(Directory::load(tx, version).await?);
-        if let Ok(mut slot) = self.slot.write() {
-            if slot.version < version {
-                *slot = fresh.clone();
-            }
+        if let Ok(mut slot) = self.slot.write()
+            && slot.version < version
+        {
+            *slot = fresh.clone();
         }
         Ok(fresh)
     }

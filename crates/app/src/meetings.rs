@@ -548,7 +548,7 @@ impl App {
             local_day,
             policy.tender_lookback_months(),
         );
-        let room = self.recording.room_facts(&mut *tx, &dir, req.room).await?;
+        let room = self.recording.room_facts(&mut *tx, dir, req.room).await?;
         let conflicted: Vec<PersonId> = dir.conflicted(m.business_id);
         let (s, e) = (to_us(interval.start()), to_us(interval.end()));
         // Every stored booking is at most `max_meeting_minutes` long (checked when it was scheduled);
@@ -581,7 +581,7 @@ impl App {
         let compliance = actor.has_role_for(Role::Compliance, m.org_id, &dir.tree);
         let warnings = self
             .apply_verdict(
-                &mut *tx, &dir, actor, &m, "schedule", findings, &overrides, compliance, now,
+                &mut *tx, dir, actor, &m, "schedule", findings, &overrides, compliance, now,
             )
             .await?;
         let rescheduled = status_of(&m)? == MeetingStatus::Scheduled;

@@ -664,3 +664,75 @@ fn toml_json(text: &str) -> Value {
     let parsed: toml::Table = toml::from_str(text).expect("toml");
     serde_json::to_value(parsed).expect("to json")
 }
+
+#[tokio::test]
+async fn concurrent_bookings_of_one_room_let_exactly_one_through() {
+    each_backend(|app| async move {
+        let official = app.token("akhmetov").await;
+        let mut ids = Vec::new();
+        for _ in 0..8 {
+            ids.push(
+                request(
+                    &app,
+                    "nurservice",
+                    "070840003411",
+                    "entrepreneurship",
+                    "akhmetov",
+                    "2026-03-20",
+                )
+                .await,
+            );
+        }
+        let body = schedule_body(
+            &app,
+            "akimat-101",
+            "2026-03-20T10:00:00+05:00",
+            "2026-03-20T11:00:00+05:00",
+            &["omarova", "bekov"],
+        )
+        .await;
+        let calls = ids.iter().map(|id| {
+            let (client, url, token, body) = (
+                app.client.clone(),
+                format!("{}/api/v1/meetings/{id}/schedule", app.base),
+                official.clone(),
+                body.to_string(),
+            );
+            async move {
+                let r = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("send");
+                let status = r.status();
+                (status, r.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        });
+        let results = futures_join_all(calls).await;
+        let ok = results.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+        assert_eq!(ok, 1, "exactly one booking wins: {results:?}");
+        for (status, body) in results.iter().filter(|(s, _)| *s != StatusCode::OK) {
+            assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(rules_of(body), ["room_busy", "participant_busy"]);
+        }
+        app
+    })
+    .await;
+}
+
+async fn futures_join_all<F: std::future::Future + Send + 'static>(
+    fs: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = fs.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
