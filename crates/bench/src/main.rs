@@ -114,6 +114,8 @@ async fn main() -> anyhow::Result<()> {
     );
     let t = Instant::now();
     generate_history(&app, &dir, a.meetings).await?;
+    // As after any bulk load: refresh the planner's statistics.
+    store.analyze().await?;
     println!(
         "history: {} meetings (with commissions and events) in {:.1} s",
         a.meetings,

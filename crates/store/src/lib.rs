@@ -63,6 +63,8 @@ pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;
+    /// Refreshes the planner's statistics (after a bulk load).
+    async fn analyze(&self) -> Result<()>;
     async fn close(&self);
 }
 

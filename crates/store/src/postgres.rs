@@ -27,7 +27,7 @@ impl PgTx {
     }
 }
 
-crate::common::impl_tx!(PgTx, Postgres);
+crate::common::impl_tx!(PgTx, Postgres, "");
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<Self> {
@@ -58,6 +58,10 @@ impl Store for PgStore {
     }
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+    async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
         Ok(())
     }
     async fn close(&self) {

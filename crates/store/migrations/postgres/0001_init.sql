@@ -171,7 +171,6 @@ CREATE INDEX meetings_by_business ON meetings (business_id);
 CREATE INDEX meetings_room_bookings ON meetings (room_id, start_us) WHERE status IN ('scheduled', 'in_progress');
 CREATE INDEX meetings_host_bookings ON meetings (host_id, start_us) WHERE status IN ('scheduled', 'in_progress');
 CREATE INDEX meetings_bookings_by_start ON meetings (start_us) WHERE status IN ('scheduled', 'in_progress');
-CREATE INDEX meetings_by_status ON meetings (status, org_id);
 
 CREATE TABLE meeting_commission (
     meeting_id BIGINT NOT NULL REFERENCES meetings(id),
