@@ -82,8 +82,8 @@ impl SqliteStore {
 }
 
 /// Copies committed pages from the WAL into the database file twice a second, without blocking
-/// writers or readers (PASSIVE); once the WAL has grown past 64 MiB it waits for readers and
-/// truncates it, so the WAL cannot grow without bound.
+/// writers or readers (PASSIVE); once a WAL grown past 64 MiB is fully copied, it is truncated so
+/// it cannot grow without bound.
 async fn checkpoint_loop(pool: SqlitePool) {
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -97,7 +97,9 @@ async fn checkpoint_loop(pool: SqlitePool) {
                 .fetch_one(&pool)
                 .await;
         match row {
-            Ok((_, wal_pages, _)) if wal_pages > 16_384 => {
+            // Truncate only once every frame is already in the database file, so the truncation
+            // itself is instant and never holds up a writer.
+            Ok((0, wal_pages, done)) if wal_pages > 16_384 && done == wal_pages => {
                 let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
                     .execute(&pool)
                     .await;
