@@ -833,13 +833,9 @@ impl App {
         }
         let next = transition(&m, Transition::End)?;
         let started = from_us(m.actual_start_us.unwrap_or(to_us(now)));
-        let actual =
-            rules::from_now_until(started, now).map_err(|e| AppError::Internal(e.to_string()))?;
-        let actual = Interval::new(
-            actual.start(),
-            now.max(started + SignedDuration::from_secs(1)),
-        )
-        .unwrap_or(actual);
+        // The recorded interval: from the actual start to now (at least a second).
+        let actual = Interval::new(started, now.max(started + SignedDuration::from_secs(1)))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let room_id = m
             .room_id
             .ok_or(AppError::Internal("meeting without room".into()))?;

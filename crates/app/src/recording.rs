@@ -67,7 +67,9 @@ impl RecordingPort for AdminSetStatus {
     ) -> Result<Vec<InputCoverage>, AppError> {
         let mut out = Vec::new();
         for input in tx.inputs_of(room_id).await? {
-            let log = tx.input_state_log(input.id, to_us(interval.end())).await?;
+            let log = tx
+                .input_state_log(input.id, to_us(interval.start()), to_us(interval.end()))
+                .await?;
             // Turn the state history into the intervals during which the input was recording.
             let mut recording = Vec::new();
             let mut since: Option<i64> = None;

@@ -133,9 +133,12 @@ macro_rules! impl_tx {
                     .bind(input_id).bind(at_us).bind(state).execute(&mut *self.tx).await?;
                 Ok(())
             }
-            async fn input_state_log(&mut self, input_id: i64, until_us: i64) -> crate::Result<Vec<crate::InputStateRow>> {
-                Ok(sqlx::query_as("SELECT at_us, state FROM input_state_log WHERE input_id = $1 AND at_us <= $2 ORDER BY at_us, id")
-                    .bind(input_id).bind(until_us).fetch_all(&mut *self.tx).await?)
+            async fn input_state_log(&mut self, input_id: i64, from_us: i64, until_us: i64) -> crate::Result<Vec<crate::InputStateRow>> {
+                Ok(sqlx::query_as(concat!(
+                    "SELECT at_us, state FROM input_state_log WHERE input_id = $1 AND at_us <= $3 AND at_us >= ",
+                    "COALESCE((SELECT MAX(at_us) FROM input_state_log WHERE input_id = $1 AND at_us <= $2), $2) ORDER BY at_us, id"
+                ))
+                .bind(input_id).bind(from_us).bind(until_us).fetch_all(&mut *self.tx).await?)
             }
 
             async fn conflicts(&mut self) -> crate::Result<Vec<crate::ConflictRow>> {

@@ -104,8 +104,14 @@ pub trait Tx: Send {
     async fn insert_input(&mut self, i: &InputRow) -> Result<i64>;
     async fn update_input(&mut self, i: &InputRow) -> Result<()>;
     async fn log_input_state(&mut self, input_id: i64, at_us: i64, state: &str) -> Result<()>;
-    async fn input_state_log(&mut self, input_id: i64, until_us: i64)
-    -> Result<Vec<InputStateRow>>;
+    /// An input's state changes during `[from_us, until_us]`, starting with the state it was in at
+    /// `from_us` (the last change before it).
+    async fn input_state_log(
+        &mut self,
+        input_id: i64,
+        from_us: i64,
+        until_us: i64,
+    ) -> Result<Vec<InputStateRow>>;
     async fn conflicts(&mut self) -> Result<Vec<ConflictRow>>;
     async fn conflicted_people(&mut self, business_id: i64) -> Result<Vec<i64>>;
     async fn insert_conflict(&mut self, c: &ConflictRow) -> Result<()>;
