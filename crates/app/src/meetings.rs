@@ -1419,14 +1419,21 @@ impl App {
 
 /// A finding with its message arguments, formatted in the organisation's zone.
 pub fn describe(dir: &Directory, f: &Finding, tz: &jiff::tz::TimeZone) -> RuleFinding {
+    // Kazakhstan's usual form, the same in Russian, Kazakh and English documents: 20.03.2026 19:00–20:00.
     let fmt_times = |ivs: &[Interval]| {
+        let day = |d: jiff::civil::Date| format!("{:02}.{:02}.{}", d.day(), d.month(), d.year());
         ivs.iter()
             .map(|iv| {
                 let a = tz.to_datetime(iv.start());
                 let b = tz.to_datetime(iv.end());
+                let end_day = if b.date() == a.date() {
+                    String::new()
+                } else {
+                    format!("{} ", day(b.date()))
+                };
                 format!(
-                    "{} {:02}:{:02}–{:02}:{:02}",
-                    a.date(),
+                    "{} {:02}:{:02}–{end_day}{:02}:{:02}",
+                    day(a.date()),
                     a.hour(),
                     a.minute(),
                     b.hour(),

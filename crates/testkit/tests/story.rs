@@ -202,6 +202,10 @@ async fn tender_winner_after_hours_is_refused_absolutely_and_a_non_winner_can_be
             assert_eq!(rules_of(&r.body), ["outside_working_hours", "tender_winner_outside_working_hours"]);
             assert_eq!(severity_of(&r.body, "tender_winner_outside_working_hours"), "absolute");
             let msg = r.body["violations"][1]["message"].as_str().unwrap_or_default();
+            assert!(
+                msg.contains(" 19:00–20:00") || msg.contains("23.03.2026 10:00–11:00"),
+                "times in Almaty, Kazakh date form: {msg}"
+            );
             assert!(msg.contains("KZ-GZ-2026-0412"), "Russian message names the contract: {msg}");
             // Even a compliance officer overriding both cannot get it through.
             let mut body = body.clone();
@@ -596,7 +600,7 @@ async fn a_recording_gap_and_an_overrun_open_violation_cases() {
             "{rules:?}"
         );
         assert!(
-            cases.body.to_string().contains("18:00–18:10"),
+            cases.body.to_string().contains("20.03.2026 18:00–18:10"),
             "{}",
             cases.body
         );
