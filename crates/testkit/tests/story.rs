@@ -740,3 +740,153 @@ where
     }
     out
 }
+
+/// Overlap detection in the store (room and people, windowed by the longest meeting) agrees with
+/// a brute-force check on random bookings, on each back end.
+#[tokio::test]
+async fn overlap_detection_matches_brute_force() {
+    use glassroom_store::{BookingWindow, MeetingRow};
+    for backend in backends().await {
+        let app = TestApp::spawn(backend, almaty(MONDAY_MORNING)).await;
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let (org, host0) = (
+            app.id("org", "entrepreneurship").await,
+            app.id("person", "akhmetov").await,
+        );
+        let account = app
+            .app
+            .actor_by_login("akhmetov")
+            .await
+            .expect("actor")
+            .account_id;
+        let business = {
+            let mut tx = app.app.store.read().await.expect("read");
+            tx.business_by_bin("070840003411")
+                .await
+                .expect("q")
+                .expect("business")
+                .id
+        };
+        let rooms = [
+            app.id("room", "akimat-101").await,
+            app.id("room", "akimat-102").await,
+            app.id("room", "akimat-512").await,
+        ];
+        let mut people = vec![host0];
+        for code in [
+            "seitkali",
+            "zhaksylykov",
+            "omarova",
+            "bekov",
+            "nurpeisova",
+            "kassymov",
+        ] {
+            people.push(app.id("person", code).await);
+        }
+        let day0 = almaty("2026-03-20T00:00").as_microsecond();
+        let minute = 60_000_000i64;
+        let mut booked: Vec<(i64, i64, i64, i64, Vec<i64>, bool)> = Vec::new(); // id, room, start, end, people, active
+        let mut tx = app.app.store.write().await.expect("write");
+        for _ in 0..120 {
+            let start = day0 + next(24 * 60 * 2) as i64 * minute;
+            let end = start + (15 + next(465)) as i64 * minute;
+            let room = rooms[next(3) as usize];
+            let host = people[next(people.len() as u64) as usize];
+            let mut commission: Vec<i64> = (0..2)
+                .map(|_| people[next(people.len() as u64) as usize])
+                .filter(|p| *p != host)
+                .collect();
+            commission.sort_unstable();
+            commission.dedup();
+            let status = ["scheduled", "in_progress", "cancelled", "completed"][next(4) as usize];
+            let m = MeetingRow {
+                id: 0,
+                org_id: org,
+                host_id: host,
+                business_id: business,
+                subject: "x".into(),
+                kind: "other".into(),
+                wished_from_us: start,
+                wished_to_us: end,
+                status: status.into(),
+                listed: true,
+                room_id: Some(room),
+                start_us: Some(start),
+                end_us: Some(end),
+                actual_start_us: None,
+                actual_end_us: None,
+                host_checked_in_us: None,
+                business_checked_in_us: None,
+                reason: None,
+                protocol_summary: None,
+                protocol_outcome: None,
+                business_confirmed_us: None,
+                requested_by: account,
+                created_us: start,
+                updated_us: start,
+            };
+            let id = tx.insert_meeting(&m).await.expect("insert");
+            tx.set_commission(id, &commission, false)
+                .await
+                .expect("commission");
+            let mut who = commission.clone();
+            who.push(host);
+            booked.push((
+                id,
+                room,
+                start,
+                end,
+                who,
+                matches!(status, "scheduled" | "in_progress"),
+            ));
+        }
+        let longest = 480 * minute;
+        for _ in 0..150 {
+            let start = day0 + next(24 * 60 * 2) as i64 * minute;
+            let end = start + (5 + next(300)) as i64 * minute;
+            let room = rooms[next(3) as usize];
+            let except = if next(4) == 0 {
+                booked[next(booked.len() as u64) as usize].0
+            } else {
+                0
+            };
+            let asked: Vec<i64> = (0..3)
+                .map(|_| people[next(people.len() as u64) as usize])
+                .collect();
+            let window = BookingWindow {
+                start_us: start,
+                end_us: end,
+                longest_us: longest,
+                except,
+            };
+            let got = tx.bookings(room, &asked, &window).await.expect("bookings");
+            let overlapping = |b: &&(i64, i64, i64, i64, Vec<i64>, bool)| {
+                b.5 && b.0 != except && b.2 < end && start < b.3
+            };
+            let mut want_room: Vec<i64> = booked
+                .iter()
+                .filter(overlapping)
+                .filter(|b| b.1 == room)
+                .map(|b| b.0)
+                .collect();
+            want_room.sort_unstable();
+            let mut want_people: Vec<i64> = asked
+                .iter()
+                .copied()
+                .filter(|p| booked.iter().filter(overlapping).any(|b| b.4.contains(p)))
+                .collect();
+            want_people.sort_unstable();
+            want_people.dedup();
+            assert_eq!(got.room, want_room, "{backend:?} room overlaps");
+            assert_eq!(got.people, want_people, "{backend:?} people overlaps");
+        }
+        drop(tx);
+        app.stop().await;
+    }
+}
