@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use glassroom_domain::WorkingCalendar;
-use glassroom_store::{Counted, Store};
+use glassroom_store::Store;
 
 use crate::context::{OrgTree, working_calendar};
 
@@ -196,7 +196,7 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
         .await?;
     {
         let mut tx = store.read().await?;
-        if tx.count(Counted::Meetings).await? > 0 {
+        if tx.count_meetings().await? > 0 {
             return Ok(0);
         }
     }

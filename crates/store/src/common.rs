@@ -144,9 +144,6 @@ macro_rules! impl_tx {
             async fn conflicts(&mut self) -> crate::Result<Vec<crate::ConflictRow>> {
                 Ok(sqlx::query_as("SELECT person_id, business_id, note FROM conflicts ORDER BY person_id, business_id").fetch_all(&mut *self.tx).await?)
             }
-            async fn conflicted_people(&mut self, business_id: i64) -> crate::Result<Vec<i64>> {
-                Ok(sqlx::query_scalar("SELECT person_id FROM conflicts WHERE business_id = $1").bind(business_id).fetch_all(&mut *self.tx).await?)
-            }
             async fn insert_conflict(&mut self, c: &crate::ConflictRow) -> crate::Result<()> {
                 sqlx::query("INSERT INTO conflicts (person_id, business_id, note) VALUES ($1, $2, $3)")
                     .bind(c.person_id).bind(c.business_id).bind(&c.note).execute(&mut *self.tx).await?;
@@ -155,11 +152,6 @@ macro_rules! impl_tx {
             async fn update_conflict(&mut self, c: &crate::ConflictRow) -> crate::Result<()> {
                 sqlx::query("UPDATE conflicts SET note = $3 WHERE person_id = $1 AND business_id = $2")
                     .bind(c.person_id).bind(c.business_id).bind(&c.note).execute(&mut *self.tx).await?;
-                Ok(())
-            }
-            async fn delete_conflict(&mut self, person_id: i64, business_id: i64) -> crate::Result<()> {
-                sqlx::query("DELETE FROM conflicts WHERE person_id = $1 AND business_id = $2")
-                    .bind(person_id).bind(business_id).execute(&mut *self.tx).await?;
                 Ok(())
             }
 
@@ -191,19 +183,6 @@ macro_rules! impl_tx {
             async fn awards(&mut self) -> crate::Result<Vec<crate::AwardRow>> {
                 Ok(sqlx::query_as("SELECT id, org_id, business_id, reference, kind, award_date, end_date, active FROM awards ORDER BY id").fetch_all(&mut *self.tx).await?)
             }
-            async fn awards_of(&mut self, business_id: i64, org_ids: &[i64]) -> crate::Result<Vec<crate::AwardRow>> {
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id, org_id, business_id, reference, kind, award_date, end_date, active FROM awards WHERE business_id = ");
-                q.push_bind(business_id).push(" AND org_id IN (");
-                let mut sep = q.separated(", ");
-                for id in org_ids {
-                    sep.push_bind(*id);
-                }
-                if org_ids.is_empty() {
-                    sep.push("NULL");
-                }
-                q.push(") ORDER BY award_date DESC, id");
-                Ok(q.build_query_as().fetch_all(&mut *self.tx).await?)
-            }
             async fn insert_award(&mut self, a: &crate::AwardRow) -> crate::Result<i64> {
                 Ok(sqlx::query_scalar("INSERT INTO awards (org_id, business_id, reference, kind, award_date, end_date, active) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                     .bind(a.org_id).bind(a.business_id).bind(&a.reference).bind(&a.kind).bind(&a.award_date).bind(&a.end_date).bind(a.active).fetch_one(&mut *self.tx).await?)
@@ -214,9 +193,6 @@ macro_rules! impl_tx {
                 Ok(())
             }
 
-            async fn calendar_days(&mut self, calendar: &str) -> crate::Result<Vec<crate::CalendarDayRow>> {
-                Ok(sqlx::query_as("SELECT calendar, day, kind, name FROM calendar_days WHERE calendar = $1 ORDER BY day").bind(calendar).fetch_all(&mut *self.tx).await?)
-            }
             async fn all_calendar_days(&mut self) -> crate::Result<Vec<crate::CalendarDayRow>> {
                 Ok(sqlx::query_as("SELECT calendar, day, kind, name FROM calendar_days ORDER BY calendar, day").fetch_all(&mut *self.tx).await?)
             }
@@ -462,17 +438,8 @@ macro_rules! impl_tx {
             async fn events_of(&mut self, subject: &str) -> crate::Result<Vec<crate::EventRow>> {
                 Ok(sqlx::query_as("SELECT seq, at_us, kind, subject, actor, body FROM events WHERE subject = $1 ORDER BY seq").bind(subject).fetch_all(&mut *self.tx).await?)
             }
-            async fn events_after(&mut self, after_seq: i64, limit: i64) -> crate::Result<Vec<crate::EventRow>> {
-                Ok(sqlx::query_as("SELECT seq, at_us, kind, subject, actor, body FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
-                    .bind(after_seq).bind(limit).fetch_all(&mut *self.tx).await?)
-            }
-            async fn count(&mut self, table: crate::Counted) -> crate::Result<i64> {
-                let sql = match table {
-                    crate::Counted::Meetings => "SELECT COUNT(*) FROM meetings",
-                    crate::Counted::Events => "SELECT COUNT(*) FROM events",
-                    crate::Counted::Organisations => "SELECT COUNT(*) FROM organisations",
-                };
-                Ok(sqlx::query_scalar(sql).fetch_one(&mut *self.tx).await?)
+            async fn count_meetings(&mut self) -> crate::Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM meetings").fetch_one(&mut *self.tx).await?)
             }
         }
     };

@@ -113,10 +113,8 @@ pub trait Tx: Send {
         until_us: i64,
     ) -> Result<Vec<InputStateRow>>;
     async fn conflicts(&mut self) -> Result<Vec<ConflictRow>>;
-    async fn conflicted_people(&mut self, business_id: i64) -> Result<Vec<i64>>;
     async fn insert_conflict(&mut self, c: &ConflictRow) -> Result<()>;
     async fn update_conflict(&mut self, c: &ConflictRow) -> Result<()>;
-    async fn delete_conflict(&mut self, person_id: i64, business_id: i64) -> Result<()>;
     async fn accounts(&mut self) -> Result<Vec<AccountRow>>;
     async fn account_by_login(&mut self, login: &str) -> Result<Option<AccountRow>>;
     async fn account_by_token(&mut self, token_hash: &str) -> Result<Option<AccountRow>>;
@@ -126,12 +124,10 @@ pub trait Tx: Send {
 
     // tender data
     async fn awards(&mut self) -> Result<Vec<AwardRow>>;
-    async fn awards_of(&mut self, business_id: i64, org_ids: &[i64]) -> Result<Vec<AwardRow>>;
     async fn insert_award(&mut self, a: &AwardRow) -> Result<i64>;
     async fn update_award(&mut self, a: &AwardRow) -> Result<()>;
 
     // calendars and policy
-    async fn calendar_days(&mut self, calendar: &str) -> Result<Vec<CalendarDayRow>>;
     async fn all_calendar_days(&mut self) -> Result<Vec<CalendarDayRow>>;
     async fn upsert_calendar_day(&mut self, d: &CalendarDayRow) -> Result<()>;
     async fn delete_calendar_day(&mut self, calendar: &str, day: &str) -> Result<()>;
@@ -175,16 +171,7 @@ pub trait Tx: Send {
     // the event journal
     async fn append_event(&mut self, e: &NewEvent) -> Result<i64>;
     async fn events_of(&mut self, subject: &str) -> Result<Vec<EventRow>>;
-    async fn events_after(&mut self, after_seq: i64, limit: i64) -> Result<Vec<EventRow>>;
-    async fn count(&mut self, table: Counted) -> Result<i64>;
-}
-
-/// Tables whose size the app reports (health, demo summary).
-#[derive(Debug, Clone, Copy)]
-pub enum Counted {
-    Meetings,
-    Events,
-    Organisations,
+    async fn count_meetings(&mut self) -> Result<i64>;
 }
 
 /// Opens the store named by `database_url` (`postgres://…`) or, without one, SQLite at `sqlite_path`.
