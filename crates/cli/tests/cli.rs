@@ -322,3 +322,46 @@ async fn demo_serves_an_akimat_with_meetings_in_every_state() {
     stop(&mut child);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn serve_reads_its_config_file_and_refuses_a_bad_one() {
+    let dir = std::env::temp_dir().join(format!("glassroom_cli_config_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let data = dir.join("data");
+    let config = write(
+        &dir,
+        "glassroom.toml",
+        &format!("listen = \"127.0.0.1:0\"\ndata = \"{}\"\n", data.display()),
+    );
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--config", &config])
+        .env_remove("DATABASE_URL")
+        .env_remove("GLASSROOM_DATA")
+        .env("GLASSROOM_LOG", "warn");
+    let (mut child, addr) = start(cmd);
+    let health = reqwest::get(format!("{addr}/healthz"))
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    stop(&mut child);
+    assert!(
+        data.join("glassroom.db").exists(),
+        "the data directory comes from the config file"
+    );
+
+    let bad = write(
+        &dir,
+        "bad.toml",
+        "listen = \"127.0.0.1:0\"\ncolour = \"red\"\n",
+    );
+    let out = Command::new(BIN)
+        .args(["serve", "--config", &bad])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("bad.toml") && err.contains("colour"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
