@@ -23,6 +23,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
     let dir = args.data.display().to_string();
+    // Name the binary as it was started (`target/release/glassroom` under cargo), so the printed
+    // commands work as they are.
+    let exe = std::env::args()
+        .next()
+        .unwrap_or_else(|| "glassroom".into());
     super::serve(app, args.listen, move |addr| {
         println!("Glassroom demo akimat — http://{addr}/");
         println!("  public register: http://{addr}/api/v1/meetings");
@@ -33,12 +38,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             println!("  using the demo already under {dir}");
         }
         println!();
-        println!("Demo accounts (get a bearer token with `glassroom account token LOGIN --data {dir}`):");
+        println!("Demo accounts (get a bearer token with `{exe} account token LOGIN --data {dir}`):");
         for (login, what) in glassroom_app::demo::DEMO_ACCOUNTS {
             println!("  {login:<12} {what}");
         }
         println!();
-        println!("Example: curl -H \"Authorization: Bearer $(glassroom account token kassymov --data {dir})\" http://{addr}/api/v1/me/meetings");
+        println!("Example: curl -H \"Authorization: Bearer $({exe} account token kassymov --data {dir})\" http://{addr}/api/v1/me/meetings");
     })
     .await
 }
