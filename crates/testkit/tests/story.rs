@@ -502,6 +502,17 @@ async fn every_endpoint_checks_the_role() {
         assert_eq!(app.get("/api/v1/organisations", None).await.status, StatusCode::OK);
         assert_eq!(app.get("/api/v1/rules", None).await.body.as_array().map(Vec::len), Some(13));
         let openapi = app.get("/api/v1/openapi.json", None).await;
+        // Every operation documents every response (OpenAPI requires a description).
+        for (path, ops) in openapi.body["paths"].as_object().expect("paths") {
+            for (method, op) in ops.as_object().expect("operations") {
+                for (status, response) in op["responses"].as_object().expect("responses") {
+                    assert!(
+                        response["description"].as_str().is_some_and(|d| !d.is_empty()),
+                        "{method} {path} {status} has no description"
+                    );
+                }
+            }
+        }
         assert!(openapi.body["paths"]["/api/v1/meetings/{id}/schedule"]["post"].is_object());
         assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
         let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");

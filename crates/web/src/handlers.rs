@@ -125,7 +125,7 @@ pub async fn method_not_allowed(ReqLang(lang): ReqLang) -> Response {
 }
 
 /// 200 when the server can serve (its store answers).
-#[utoipa::path(get, path = "/healthz", tag = "public", responses((status = 200, body = Health), (status = 503, body = Problem)))]
+#[utoipa::path(get, path = "/healthz", tag = "public", responses((status = 200, description = "OK", body = Health), (status = 503, description = "Storage unavailable (problem+json)", body = Problem)))]
 pub async fn healthz(State(s): State<AppState>, ReqLang(lang): ReqLang) -> ApiResult<Json<Health>> {
     s.app
         .store
@@ -140,7 +140,7 @@ pub async fn healthz(State(s): State<AppState>, ReqLang(lang): ReqLang) -> ApiRe
 }
 
 /// The public register: meetings from `scheduled` on, newest first.
-#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", params(RegisterParams), responses((status = 200, body = RegisterPageDto), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", params(RegisterParams), responses((status = 200, description = "OK", body = RegisterPageDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
 pub async fn register(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -206,7 +206,7 @@ pub async fn register(
 }
 
 /// Request a meeting (the business itself, or an official on its behalf).
-#[utoipa::path(post, path = "/api/v1/meetings", tag = "meetings", request_body = RequestBody, security(("bearer" = [])), responses((status = 201, body = MeetingDto), (status = 422, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "meetings", request_body = RequestBody, security(("bearer" = [])), responses((status = 201, description = "Created", body = MeetingDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem), (status = 401, description = "Sign-in required (problem+json)", body = Problem), (status = 403, description = "Not allowed for this role (problem+json)", body = Problem)))]
 pub async fn request_meeting(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -240,7 +240,7 @@ pub async fn request_meeting(
 }
 
 /// One meeting: public when listed; private details for participants and staff.
-#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "public", params(("id" = i64, Path)), responses((status = 200, body = MeetingDto), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "public", params(("id" = i64, Path)), responses((status = 200, description = "OK", body = MeetingDto), (status = 404, description = "Not found (problem+json)", body = Problem)))]
 pub async fn get_meeting(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -256,7 +256,7 @@ pub async fn get_meeting(
 }
 
 /// The meeting's events, in their canonical (sealed) form.
-#[utoipa::path(get, path = "/api/v1/meetings/{id}/events", tag = "public", params(("id" = i64, Path)), responses((status = 200, body = Vec<EventDto>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/events", tag = "public", params(("id" = i64, Path)), responses((status = 200, description = "OK", body = Vec<EventDto>), (status = 404, description = "Not found (problem+json)", body = Problem)))]
 pub async fn meeting_events(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -283,7 +283,7 @@ pub async fn meeting_events(
 }
 
 /// Schedule (or reschedule): room, time, commission. Every rule runs; a refusal lists every failing rule.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/schedule", tag = "meetings", params(("id" = i64, Path)), request_body = ScheduleBody, security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 422, description = "Invalid input, or refused by the rules (see `violations`)", body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/schedule", tag = "meetings", params(("id" = i64, Path)), request_body = ScheduleBody, security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 422, description = "Invalid input, or refused by the rules (see `violations`)", body = Problem), (status = 409, description = "Not possible in the meeting's current state (problem+json)", body = Problem)))]
 pub async fn schedule(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -308,7 +308,7 @@ pub async fn schedule(
 }
 
 /// Reject a request, with a reason.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/reject", tag = "meetings", params(("id" = i64, Path)), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/reject", tag = "meetings", params(("id" = i64, Path)), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 409, description = "Not possible in the meeting's current state (problem+json)", body = Problem)))]
 pub async fn reject(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -325,7 +325,7 @@ pub async fn reject(
 }
 
 /// Cancel a requested or scheduled meeting, with a reason.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/cancel", tag = "meetings", params(("id" = i64, Path)), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/cancel", tag = "meetings", params(("id" = i64, Path)), request_body = ReasonBody, security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 409, description = "Not possible in the meeting's current state (problem+json)", body = Problem)))]
 pub async fn cancel(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -342,7 +342,7 @@ pub async fn cancel(
 }
 
 /// Check in the signed-in participant (commission member, host or business).
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/check-in", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/check-in", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 403, description = "Not allowed for this role (problem+json)", body = Problem)))]
 pub async fn check_in(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -354,7 +354,7 @@ pub async fn check_in(
 }
 
 /// Start: needs the commission quorum checked in and every input recording.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/start", tag = "meetings", params(("id" = i64, Path)), request_body(content = StartBody, description = "optional"), security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/start", tag = "meetings", params(("id" = i64, Path)), request_body(content = StartBody, description = "optional"), security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
 pub async fn start(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -371,7 +371,7 @@ pub async fn start(
 }
 
 /// End: closes the recorded interval; violations found after the fact open cases (listed in `findings`).
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/end", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/end", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 409, description = "Not possible in the meeting's current state (problem+json)", body = Problem)))]
 pub async fn end(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -383,7 +383,7 @@ pub async fn end(
 }
 
 /// Record that the business did not come.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/no-show", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/no-show", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 409, description = "Not possible in the meeting's current state (problem+json)", body = Problem)))]
 pub async fn no_show(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -395,7 +395,7 @@ pub async fn no_show(
 }
 
 /// Write the protocol (summary and outcome) of a completed meeting.
-#[utoipa::path(put, path = "/api/v1/meetings/{id}/protocol", tag = "meetings", params(("id" = i64, Path)), request_body = ProtocolBody, security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/protocol", tag = "meetings", params(("id" = i64, Path)), request_body = ProtocolBody, security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
 pub async fn write_protocol(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -412,7 +412,7 @@ pub async fn write_protocol(
 }
 
 /// A present commission member signs the protocol.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/protocol/sign", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/protocol/sign", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
 pub async fn sign_protocol(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -424,7 +424,7 @@ pub async fn sign_protocol(
 }
 
 /// Publish the complete record in the public register.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/publish", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/publish", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
 pub async fn publish(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -436,7 +436,7 @@ pub async fn publish(
 }
 
 /// The business confirms the record of its meeting.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/confirm", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, body = MeetingDto), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/confirm", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])), responses((status = 200, description = "OK", body = MeetingDto), (status = 403, description = "Not allowed for this role (problem+json)", body = Problem)))]
 pub async fn confirm(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -448,7 +448,7 @@ pub async fn confirm(
 }
 
 /// Who the token belongs to, and their roles.
-#[utoipa::path(get, path = "/api/v1/me", tag = "directory", security(("bearer" = [])), responses((status = 200, body = ProfileDto), (status = 401, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "directory", security(("bearer" = [])), responses((status = 200, description = "OK", body = ProfileDto), (status = 401, description = "Sign-in required (problem+json)", body = Problem)))]
 pub async fn me(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -477,7 +477,7 @@ pub async fn me(
 }
 
 /// The meetings the signed-in person or business works on.
-#[utoipa::path(get, path = "/api/v1/me/meetings", tag = "meetings", security(("bearer" = [])), responses((status = 200, body = Vec<RegisterItemDto>)))]
+#[utoipa::path(get, path = "/api/v1/me/meetings", tag = "meetings", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<RegisterItemDto>)))]
 pub async fn my_meetings(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -493,7 +493,7 @@ pub async fn my_meetings(
 }
 
 /// The organisation tree (akimat, departments, subordinate enterprises).
-#[utoipa::path(get, path = "/api/v1/organisations", tag = "public", responses((status = 200, body = Vec<OrgDto>)))]
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "public", responses((status = 200, description = "OK", body = Vec<OrgDto>)))]
 pub async fn organisations(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -503,7 +503,7 @@ pub async fn organisations(
 }
 
 /// A business entity by BIN.
-#[utoipa::path(get, path = "/api/v1/businesses/{bin}", tag = "public", params(("bin" = String, Path)), responses((status = 200, body = BusinessDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/businesses/{bin}", tag = "public", params(("bin" = String, Path)), responses((status = 200, description = "OK", body = BusinessDto), (status = 404, description = "Not found (problem+json)", body = Problem), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
 pub async fn business(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -523,7 +523,7 @@ pub async fn business(
 }
 
 /// The rules of the order, with their default severities.
-#[utoipa::path(get, path = "/api/v1/rules", tag = "public", responses((status = 200, body = Vec<RuleDto>)))]
+#[utoipa::path(get, path = "/api/v1/rules", tag = "public", responses((status = 200, description = "OK", body = Vec<RuleDto>)))]
 pub async fn rules(ReqLang(lang): ReqLang) -> Json<Vec<RuleDto>> {
     Json(
         RuleCode::ALL
@@ -551,7 +551,7 @@ pub async fn rules(ReqLang(lang): ReqLang) -> Json<Vec<RuleDto>> {
 }
 
 /// Merge a directory document (same format as `glassroom import directory`, as JSON). Administrators.
-#[utoipa::path(post, path = "/api/v1/directory", tag = "directory", request_body(content = serde_json::Value, description = "directory document (docs/DIRECTORY.md)"), security(("bearer" = [])), responses((status = 200, body = ImportReportDto), (status = 422, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(post, path = "/api/v1/directory", tag = "directory", request_body(content = serde_json::Value, description = "directory document (docs/DIRECTORY.md)"), security(("bearer" = [])), responses((status = 200, description = "OK", body = ImportReportDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem), (status = 403, description = "Not allowed for this role (problem+json)", body = Problem)))]
 pub async fn import_directory(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -576,7 +576,7 @@ pub async fn import_directory(
 }
 
 /// People of the directory (no private data). Staff only.
-#[utoipa::path(get, path = "/api/v1/directory/people", tag = "directory", security(("bearer" = [])), responses((status = 200, body = Vec<DirectoryPersonDto>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/directory/people", tag = "directory", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<DirectoryPersonDto>), (status = 403, description = "Not allowed for this role (problem+json)", body = Problem)))]
 pub async fn people(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -609,7 +609,7 @@ pub async fn people(
 }
 
 /// Rooms and the state of their inputs. Staff only.
-#[utoipa::path(get, path = "/api/v1/directory/rooms", tag = "directory", security(("bearer" = [])), responses((status = 200, body = Vec<RoomWithInputsDto>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/directory/rooms", tag = "directory", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<RoomWithInputsDto>), (status = 403, description = "Not allowed for this role (problem+json)", body = Problem)))]
 pub async fn rooms(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -634,7 +634,7 @@ pub async fn rooms(
 }
 
 /// Set an input's state (administrators; the recorder will report states itself).
-#[utoipa::path(put, path = "/api/v1/inputs/{id}/state", tag = "directory", params(("id" = i64, Path)), request_body = InputStateBody, security(("bearer" = [])), responses((status = 200, body = InputDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(put, path = "/api/v1/inputs/{id}/state", tag = "directory", params(("id" = i64, Path)), request_body = InputStateBody, security(("bearer" = [])), responses((status = 200, description = "OK", body = InputDto), (status = 403, description = "Not allowed for this role (problem+json)", body = Problem), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
 pub async fn set_input_state(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -651,7 +651,7 @@ pub async fn set_input_state(
 }
 
 /// Violation cases in the caller's compliance or auditor subtree.
-#[utoipa::path(get, path = "/api/v1/violations", tag = "meetings", security(("bearer" = [])), responses((status = 200, body = Vec<ViolationDto>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/violations", tag = "meetings", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<ViolationDto>), (status = 403, description = "Not allowed for this role (problem+json)", body = Problem)))]
 pub async fn violations(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
