@@ -71,6 +71,8 @@ pub struct RegisterQuery {
 }
 
 const MAX_TEXT: usize = 2000;
+/// Most commission members or representatives one meeting can list.
+const MAX_LIST: usize = 50;
 
 fn subject_of(id: i64) -> String {
     format!("meeting:{id}")
@@ -217,7 +219,14 @@ impl App {
                 ),
             )),
         }
-        for (i, r) in req.representatives.iter().enumerate() {
+        if req.representatives.len() > MAX_LIST {
+            errors.push(FieldError::new(
+                "representatives",
+                "too_long",
+                format!("at most {MAX_LIST} representatives"),
+            ));
+        }
+        for (i, r) in req.representatives.iter().enumerate().take(MAX_LIST) {
             text(
                 &format!("representatives[{i}].full_name"),
                 &r.full_name,
@@ -512,8 +521,15 @@ impl App {
                 format!("no room {}", req.room),
             ));
         }
+        if req.commission.len() > MAX_LIST {
+            errors.push(FieldError::new(
+                "commission",
+                "too_long",
+                format!("at most {MAX_LIST} commission members"),
+            ));
+        }
         let mut members: Vec<i64> = Vec::new();
-        for (i, p) in req.commission.iter().enumerate() {
+        for (i, p) in req.commission.iter().enumerate().take(MAX_LIST) {
             let field = format!("commission[{i}]");
             if !dir.people.contains_key(p) {
                 errors.push(FieldError::new(

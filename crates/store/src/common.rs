@@ -346,7 +346,12 @@ macro_rules! impl_tx {
                 }
                 let mut q = sqlx::QueryBuilder::<$db>::new("WITH page AS (");
                 match &f.org_ids {
-                    Some(orgs) if !orgs.is_empty() => {
+                    Some(orgs) if orgs.is_empty() => {
+                        q.push("SELECT id, start_us FROM meetings WHERE 1 = 0");
+                    }
+                    // SQLite allows at most 500 terms in a compound SELECT; a subtree that large
+                    // is scanned in start order instead.
+                    Some(orgs) if orgs.len() <= 64 => {
                         for (i, org) in orgs.iter().enumerate() {
                             if i > 0 {
                                 q.push(" UNION ALL ");
@@ -356,8 +361,14 @@ macro_rules! impl_tx {
                             q.push(" ORDER BY start_us DESC, id DESC LIMIT ").push_bind(f.limit).push(format!(") AS o{i}"));
                         }
                     }
-                    Some(_) => {
-                        q.push("SELECT id, start_us FROM meetings WHERE 1 = 0");
+                    Some(orgs) => {
+                        q.push("SELECT id, start_us FROM meetings WHERE listed AND org_id IN (");
+                        let mut sep = q.separated(", ");
+                        for org in orgs {
+                            sep.push_bind(*org);
+                        }
+                        q.push(")");
+                        filters(&mut q, f);
                     }
                     None => {
                         q.push("SELECT id, start_us FROM meetings WHERE listed");

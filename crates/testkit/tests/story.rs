@@ -452,6 +452,21 @@ async fn bad_input_is_a_clear_4xx_and_nothing_is_stored() {
         assert_eq!(r.body["errors"][0]["code"], "invalid_bin");
         let r = app.get("/api/v1/meetings?from=2026-03-20", None).await;
         assert_eq!(r.body["errors"][0]["field"], "from");
+        let r = app.get("/api/v1/meetings/abc", None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.content_type, "application/problem+json");
+        assert_eq!(r.body["errors"][0]["field"], "id");
+        let crowd: Vec<i64> = (0..5000).collect();
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{id}/schedule"),
+                Some(&official),
+                &json!({"room": app.id("room", "akimat-101").await, "start": "2026-03-20T10:00:00+05:00", "end": "2026-03-20T11:00:00+05:00", "commission": crowd}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.body["errors"][0]["field"], "commission");
+        assert_eq!(r.body["errors"][0]["code"], "too_long");
         let r = app.get("/api/v1/nothing-here", None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(r.content_type, "application/problem+json");
@@ -669,6 +684,17 @@ async fn directory_import_over_the_api_is_idempotent_and_refuses_a_bad_file_whol
         let fields: Vec<&str> = r.body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().unwrap_or_default()).collect();
         assert_eq!(fields, ["businesses[0].bin", "rooms[0].organisation", "rooms[0].floor"]);
         assert_eq!(app.get("/api/v1/businesses/180940013455", None).await.status, StatusCode::NOT_FOUND, "nothing from the bad file is stored");
+
+        // A district with 70 subordinate organisations: the register still pages it.
+        let mut orgs = vec![json!({"code": "district", "kind": "department", "parent": "astana-akimat", "name": {"ru": "Район", "kk": "Аудан", "en": "District"}})];
+        for i in 0..70 {
+            orgs.push(json!({"code": format!("gkp-{i}"), "kind": "gkp", "parent": "district", "name": {"ru": format!("ГКП {i}"), "kk": format!("МКК {i}"), "en": format!("Utility {i}")}}));
+        }
+        let r = app.post("/api/v1/directory", Some(&admin), &json!({"organisations": orgs})).await;
+        assert_eq!(r.body["created"], 71, "{}", r.body);
+        let page = app.get("/api/v1/meetings?organisation=district", None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert_eq!(page.body["items"].as_array().map(Vec::len), Some(0));
         app
     })
     .await;

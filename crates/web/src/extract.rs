@@ -247,3 +247,21 @@ pub fn instants<const N: usize>(fields: [(&str, &str); N]) -> Result<[Timestamp;
         Err(AppError::Invalid(errors))
     }
 }
+
+/// A numeric id from the path; anything else is a 422 naming `id` (not axum's plain-text 400).
+pub struct IdPath(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(parts);
+        let bad = |detail: String| ApiError(AppError::invalid("id", "invalid_type", detail), lang);
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| bad(e.to_string()))?;
+        raw.parse::<i64>()
+            .map(IdPath)
+            .map_err(|_| bad(format!("{raw} is not a numeric id")))
+    }
+}

@@ -15,7 +15,9 @@ use glassroom_i18n::{Lang, message};
 
 use crate::AppState;
 use crate::dto::*;
-use crate::extract::{Auth, JsonBody, MaybeAuth, OptionalJson, QueryParams, ReqLang, instants};
+use crate::extract::{
+    Auth, IdPath, JsonBody, MaybeAuth, OptionalJson, QueryParams, ReqLang, instants,
+};
 use crate::problem::{ApiError, Problem, problem_response, violation};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -245,7 +247,7 @@ pub async fn get_meeting(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     MaybeAuth(actor): MaybeAuth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s
         .app
@@ -261,7 +263,7 @@ pub async fn meeting_events(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     MaybeAuth(actor): MaybeAuth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<Vec<EventDto>>> {
     let events = s
         .app
@@ -288,7 +290,7 @@ pub async fn schedule(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<ScheduleBody>,
 ) -> ApiResult<Json<MeetingDto>> {
     let [start, end] = instants([("start", &b.start), ("end", &b.end)]).or_problem(lang)?;
@@ -313,7 +315,7 @@ pub async fn reject(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s
@@ -330,7 +332,7 @@ pub async fn cancel(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<ReasonBody>,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s
@@ -347,7 +349,7 @@ pub async fn check_in(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s.app.check_in(&actor, id).await.or_problem(lang)?;
     Ok(meeting_json(view, &[], lang))
@@ -359,7 +361,7 @@ pub async fn start(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     OptionalJson(b): OptionalJson<StartBody>,
 ) -> ApiResult<Json<MeetingDto>> {
     let (view, warnings) = s
@@ -376,7 +378,7 @@ pub async fn end(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<MeetingDto>> {
     let (view, findings) = s.app.end_meeting(&actor, id).await.or_problem(lang)?;
     Ok(meeting_json(view, &findings, lang))
@@ -388,7 +390,7 @@ pub async fn no_show(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s.app.no_show(&actor, id).await.or_problem(lang)?;
     Ok(meeting_json(view, &[], lang))
@@ -400,7 +402,7 @@ pub async fn write_protocol(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<ProtocolBody>,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s
@@ -417,7 +419,7 @@ pub async fn sign_protocol(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s.app.sign_protocol(&actor, id).await.or_problem(lang)?;
     Ok(meeting_json(view, &[], lang))
@@ -429,7 +431,7 @@ pub async fn publish(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s.app.publish_meeting(&actor, id).await.or_problem(lang)?;
     Ok(meeting_json(view, &[], lang))
@@ -441,7 +443,7 @@ pub async fn confirm(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<MeetingDto>> {
     let view = s.app.confirm_meeting(&actor, id).await.or_problem(lang)?;
     Ok(meeting_json(view, &[], lang))
@@ -639,7 +641,7 @@ pub async fn set_input_state(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Auth(actor): Auth,
-    Path(id): Path<i64>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<InputStateBody>,
 ) -> ApiResult<Json<InputDto>> {
     let i = s
