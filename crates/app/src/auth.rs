@@ -81,6 +81,29 @@ impl Actor {
     }
 }
 
+/// The actor of an account: its person's roles, or its business.
+async fn actor_of(
+    tx: &mut dyn glassroom_store::Tx,
+    account: glassroom_store::AccountRow,
+) -> Result<Actor, AppError> {
+    let roles = match account.person_id {
+        Some(p) => tx
+            .roles_of(p)
+            .await?
+            .into_iter()
+            .filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id)))
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Actor {
+        account_id: account.id,
+        login: account.login,
+        person_id: account.person_id,
+        business_id: account.business_id,
+        roles,
+    })
+}
+
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -96,22 +119,7 @@ impl App {
         if account.disabled {
             return Err(AppError::Unauthenticated);
         }
-        let roles = match account.person_id {
-            Some(p) => tx
-                .roles_of(p)
-                .await?
-                .into_iter()
-                .filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id)))
-                .collect(),
-            None => Vec::new(),
-        };
-        Ok(Actor {
-            account_id: account.id,
-            login: account.login,
-            person_id: account.person_id,
-            business_id: account.business_id,
-            roles,
-        })
+        actor_of(&mut *tx, account).await
     }
 
     /// Issues a fresh API token for `login`. Only its hash is stored; issuing it is an event.
@@ -157,21 +165,6 @@ impl App {
             .account_by_login(login)
             .await?
             .ok_or(AppError::NotFound("account"))?;
-        let roles = match account.person_id {
-            Some(p) => tx
-                .roles_of(p)
-                .await?
-                .into_iter()
-                .filter_map(|r| Role::parse(&r.role).map(|role| (role, r.org_id)))
-                .collect(),
-            None => Vec::new(),
-        };
-        Ok(Actor {
-            account_id: account.id,
-            login: account.login,
-            person_id: account.person_id,
-            business_id: account.business_id,
-            roles,
-        })
+        actor_of(&mut *tx, account).await
     }
 }

@@ -752,6 +752,30 @@ fn parents_first(orgs: &[OrgDef]) -> Vec<&OrgDef> {
     out
 }
 
+/// Inserts `row`, or updates `old` when it differs, recording the matching event either way;
+/// counts it unchanged otherwise. Evaluates to the row's id.
+macro_rules! merge_row {
+    ($tx:expr, $rec:expr, $old:expr, $row:ident, $insert:ident, $update:ident, $kind:expr, $subject:expr, $data:expr) => {{
+        match $old {
+            Some(old) => {
+                $row.id = old.id;
+                if *old != $row {
+                    $tx.$update(&$row).await?;
+                    $rec.event($tx, false, $kind, $subject, $data).await?;
+                } else {
+                    $rec.report.unchanged += 1;
+                }
+                old.id
+            }
+            None => {
+                let id = $tx.$insert(&$row).await?;
+                $rec.event($tx, true, $kind, $subject, $data).await?;
+                id
+            }
+        }
+    }};
+}
+
 impl App {
     /// Imports a directory file as `actor` (an administrator; `None` for the CLI and shipped data).
     pub async fn apply_directory(
@@ -846,37 +870,17 @@ impl App {
                 calendar: o.calendar.clone().unwrap_or_else(|| "KZ".into()),
             };
             let data = json!({"code": row.code, "parent": o.parent, "kind": row.kind, "name": {"ru": row.name_ru, "kk": row.name_kk, "en": row.name_en}, "bin": row.bin, "time_zone": row.time_zone, "calendar": row.calendar});
-            let id = match tree.by_code(&o.code) {
-                Some(old) => {
-                    row.id = old.id;
-                    if *old != row {
-                        tx.update_organisation(&row).await?;
-                        rec.event(
-                            tx,
-                            false,
-                            "directory.organisation",
-                            &format!("organisation:{}", row.code),
-                            data,
-                        )
-                        .await?;
-                    } else {
-                        rec.report.unchanged += 1;
-                    }
-                    old.id
-                }
-                None => {
-                    let id = tx.insert_organisation(&row).await?;
-                    rec.event(
-                        tx,
-                        true,
-                        "directory.organisation",
-                        &format!("organisation:{}", row.code),
-                        data,
-                    )
-                    .await?;
-                    id
-                }
-            };
+            let id = merge_row!(
+                tx,
+                rec,
+                tree.by_code(&o.code),
+                row,
+                insert_organisation,
+                update_organisation,
+                "directory.organisation",
+                &format!("organisation:{}", row.code),
+                data
+            );
             org_ids.insert(o.code.clone(), id);
             // Hours: the file's list is the organisation's whole history when given.
             if !o.hours.is_empty() {
@@ -967,37 +971,17 @@ impl App {
                 address: b.address.clone(),
             };
             let data = json!({"bin": row.bin, "name": row.name});
-            let id = match businesses.iter().find(|x| x.bin == b.bin) {
-                Some(old) => {
-                    row.id = old.id;
-                    if *old != row {
-                        tx.update_business(&row).await?;
-                        rec.event(
-                            tx,
-                            false,
-                            "directory.business",
-                            &format!("business:{}", row.bin),
-                            data,
-                        )
-                        .await?;
-                    } else {
-                        rec.report.unchanged += 1;
-                    }
-                    old.id
-                }
-                None => {
-                    let id = tx.insert_business(&row).await?;
-                    rec.event(
-                        tx,
-                        true,
-                        "directory.business",
-                        &format!("business:{}", row.bin),
-                        data,
-                    )
-                    .await?;
-                    id
-                }
-            };
+            let id = merge_row!(
+                tx,
+                rec,
+                businesses.iter().find(|x| x.bin == b.bin),
+                row,
+                insert_business,
+                update_business,
+                "directory.business",
+                &format!("business:{}", row.bin),
+                data
+            );
             business_ids.insert(b.bin.clone(), id);
             if let Some(login) = &b.login {
                 ensure_account(tx, &mut rec, &accounts, login, None, Some(id)).await?;
@@ -1027,37 +1011,17 @@ impl App {
             };
             // Private data (IIN, phone) stays out of events.
             let data = json!({"code": row.code, "name": row.full_name, "position": {"ru": row.position_ru, "kk": row.position_kk, "en": row.position_en}, "organisation": p.organisation, "public_servant": row.public_servant});
-            let id = match people.iter().find(|x| x.code == p.code) {
-                Some(old) => {
-                    row.id = old.id;
-                    if *old != row {
-                        tx.update_person(&row).await?;
-                        rec.event(
-                            tx,
-                            false,
-                            "directory.person",
-                            &format!("person:{}", row.code),
-                            data,
-                        )
-                        .await?;
-                    } else {
-                        rec.report.unchanged += 1;
-                    }
-                    old.id
-                }
-                None => {
-                    let id = tx.insert_person(&row).await?;
-                    rec.event(
-                        tx,
-                        true,
-                        "directory.person",
-                        &format!("person:{}", row.code),
-                        data,
-                    )
-                    .await?;
-                    id
-                }
-            };
+            let id = merge_row!(
+                tx,
+                rec,
+                people.iter().find(|x| x.code == p.code),
+                row,
+                insert_person,
+                update_person,
+                "directory.person",
+                &format!("person:{}", row.code),
+                data
+            );
             person_ids.insert(p.code.clone(), id);
             let mut wanted: Vec<RoleRow> = p
                 .roles
@@ -1123,37 +1087,17 @@ impl App {
                 designated: r.designated,
             };
             let data = json!({"code": row.code, "organisation": r.organisation, "name": row.name, "building": row.building, "floor": row.floor, "designated": row.designated});
-            let room_id = match rooms.iter().find(|x| x.code == r.code) {
-                Some(old) => {
-                    row.id = old.id;
-                    if *old != row {
-                        tx.update_room(&row).await?;
-                        rec.event(
-                            tx,
-                            false,
-                            "directory.room",
-                            &format!("room:{}", row.code),
-                            data,
-                        )
-                        .await?;
-                    } else {
-                        rec.report.unchanged += 1;
-                    }
-                    old.id
-                }
-                None => {
-                    let id = tx.insert_room(&row).await?;
-                    rec.event(
-                        tx,
-                        true,
-                        "directory.room",
-                        &format!("room:{}", row.code),
-                        data,
-                    )
-                    .await?;
-                    id
-                }
-            };
+            let room_id = merge_row!(
+                tx,
+                rec,
+                rooms.iter().find(|x| x.code == r.code),
+                row,
+                insert_room,
+                update_room,
+                "directory.room",
+                &format!("room:{}", row.code),
+                data
+            );
             for i in &r.inputs {
                 let old = inputs
                     .iter()
