@@ -215,8 +215,8 @@ impl App {
         viewer: Option<&Actor>,
         id: i64,
     ) -> Result<Vec<EventRow>, AppError> {
-        self.get_meeting(viewer, id).await?;
         let mut tx = self.store.read().await?;
+        self.visible_meeting(&mut *tx, viewer, id).await?;
         Ok(tx.events_of(&format!("meeting:{id}")).await?)
     }
 }

@@ -678,18 +678,8 @@ impl App {
         m.status = next.code().into();
         m.reason = Some(reason.clone());
         m.updated_us = to_us(now);
-        tx.update_meeting(&m).await?;
-        events::record(
-            &mut *tx,
-            now,
-            kind,
-            &subject_of(m.id),
-            Some(actor),
-            json!({"reason": reason}),
-        )
-        .await?;
-        tx.commit().await?;
-        self.view_after_commit(m.id).await
+        self.commit_change(tx, &m, actor, now, kind, json!({"reason": reason}))
+            .await
     }
 
     /// `check-in`: the signed-in participant (commission member, host, or the business) is here.
@@ -930,18 +920,8 @@ impl App {
         }
         m.status = next.code().into();
         m.updated_us = to_us(now);
-        tx.update_meeting(&m).await?;
-        events::record(
-            &mut *tx,
-            now,
-            "meeting.no_show",
-            &subject_of(m.id),
-            Some(actor),
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        self.view_after_commit(m.id).await
+        self.commit_change(tx, &m, actor, now, "meeting.no_show", json!({}))
+            .await
     }
 
     /// Writes the protocol (summary and outcome) of a completed meeting, before anyone signs it.
@@ -984,18 +964,15 @@ impl App {
         m.protocol_summary = Some(summary.clone());
         m.protocol_outcome = Some(outcome.clone());
         m.updated_us = to_us(now);
-        tx.update_meeting(&m).await?;
-        events::record(
-            &mut *tx,
+        self.commit_change(
+            tx,
+            &m,
+            actor,
             now,
             "meeting.protocol_written",
-            &subject_of(m.id),
-            Some(actor),
             json!({"summary": summary, "outcome": outcome}),
         )
-        .await?;
-        tx.commit().await?;
-        self.view_after_commit(m.id).await
+        .await
     }
 
     /// A commission member who was present signs the protocol.
@@ -1082,18 +1059,8 @@ impl App {
         }
         m.status = next.code().into();
         m.updated_us = to_us(now);
-        tx.update_meeting(&m).await?;
-        events::record(
-            &mut *tx,
-            now,
-            "meeting.published",
-            &subject_of(m.id),
-            Some(actor),
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        self.view_after_commit(m.id).await
+        self.commit_change(tx, &m, actor, now, "meeting.published", json!({}))
+            .await
     }
 
     /// The business confirms the record of a meeting that took place.
@@ -1129,6 +1096,22 @@ impl App {
         self.view_after_commit(m.id).await
     }
 
+    /// Stores the changed meeting, records its event, commits, and answers with the new view.
+    async fn commit_change(
+        &self,
+        mut tx: Box<dyn Tx>,
+        m: &MeetingRow,
+        actor: &Actor,
+        now: Timestamp,
+        kind: &str,
+        data: Value,
+    ) -> Result<MeetingView, AppError> {
+        tx.update_meeting(m).await?;
+        events::record(&mut *tx, now, kind, &subject_of(m.id), Some(actor), data).await?;
+        tx.commit().await?;
+        self.view_after_commit(m.id).await
+    }
+
     /// A meeting as `viewer` may see it: listed meetings are public (without private data);
     /// others only for participants and the organisation's officials, compliance and auditors.
     pub async fn get_meeting(
@@ -1137,7 +1120,20 @@ impl App {
         id: i64,
     ) -> Result<MeetingView, AppError> {
         let mut tx = self.store.read().await?;
-        let (m, dir) = self.load_for_update(&mut *tx, id).await?;
+        let (m, dir, commission, insider) = self.visible_meeting(&mut *tx, viewer, id).await?;
+        self.meeting_view(&mut *tx, &dir, m, commission, insider)
+            .await
+    }
+
+    /// Reads a meeting `viewer` may see, and whether they see it as an insider (participant or
+    /// staff of its organisation); a meeting they may not see is "not found".
+    pub(crate) async fn visible_meeting(
+        &self,
+        tx: &mut dyn Tx,
+        viewer: Option<&Actor>,
+        id: i64,
+    ) -> Result<(MeetingRow, Arc<Directory>, Vec<CommissionRow>, bool), AppError> {
+        let (m, dir) = self.load_for_update(tx, id).await?;
         let commission = tx.commission(m.id).await?;
         let insider = viewer.is_some_and(|a| {
             a.person_id == Some(m.host_id)
@@ -1150,23 +1146,26 @@ impl App {
         if !insider && !m.listed {
             return Err(AppError::NotFound("meeting"));
         }
-        self.meeting_view(&mut *tx, id, insider).await
+        Ok((m, dir, commission, insider))
     }
 
     /// The full view of a meeting just changed, read after the commit (off the writer).
     async fn view_after_commit(&self, id: i64) -> Result<MeetingView, AppError> {
         let mut tx = self.store.read().await?;
-        self.meeting_view(&mut *tx, id, true).await
+        let (m, dir) = self.load_for_update(&mut *tx, id).await?;
+        let commission = tx.commission(m.id).await?;
+        self.meeting_view(&mut *tx, &dir, m, commission, true).await
     }
 
-    pub(crate) async fn meeting_view(
+    /// The view of `m` (already read, with its commission rows) in the snapshot `dir`.
+    async fn meeting_view(
         &self,
         tx: &mut dyn Tx,
-        id: i64,
+        dir: &Directory,
+        m: MeetingRow,
+        commission: Vec<CommissionRow>,
         full: bool,
     ) -> Result<MeetingView, AppError> {
-        let m = tx.meeting(id).await?.ok_or(AppError::NotFound("meeting"))?;
-        let dir = self.directory(tx).await?;
         let org = dir
             .tree
             .get(m.org_id)
@@ -1187,9 +1186,7 @@ impl App {
             building: r.building.clone(),
             floor: r.floor,
         });
-        let commission = tx
-            .commission(m.id)
-            .await?
+        let commission = commission
             .into_iter()
             .filter_map(|c| {
                 dir.people.get(&c.person_id).map(|p| CommissionMemberView {
