@@ -927,3 +927,157 @@ async fn overlap_detection_matches_brute_force() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn reject_cancel_and_no_show_end_a_meeting_with_their_reasons() {
+    each_backend(|app| async move {
+        let official = app.token("akhmetov").await;
+        let business = app.token("nurservice").await;
+        // Reject: a reason is required; a rejected request never becomes public.
+        let rejected = request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{rejected}/reject"),
+                Some(&official),
+                &json!({"reason": "  "}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.body["errors"][0]["code"], "required");
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{rejected}/reject"),
+                Some(&business),
+                &json!({"reason": "не мне решать"}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "the business cannot reject"
+        );
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{rejected}/reject"),
+                Some(&official),
+                &json!({"reason": "Вопрос вне компетенции управления"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["status"], "rejected");
+        assert_eq!(
+            app.get(&format!("/api/v1/meetings/{rejected}"), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+
+        // Cancel by the business itself: listed (it was scheduled), with the reason shown.
+        let cancelled = request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
+        let body = schedule_body(
+            &app,
+            "akimat-101",
+            "2026-03-20T10:00:00+05:00",
+            "2026-03-20T11:00:00+05:00",
+            &["omarova", "bekov"],
+        )
+        .await;
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/meetings/{cancelled}/schedule"),
+                Some(&official),
+                &body
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{cancelled}/cancel"),
+                Some(&business),
+                &json!({"reason": "Директор в командировке"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let public = app
+            .get(&format!("/api/v1/meetings/{cancelled}"), None)
+            .await;
+        assert_eq!(public.body["status"], "cancelled");
+        assert_eq!(public.body["reason"], "Директор в командировке");
+        // Its slot is free again.
+        let again = request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{again}/schedule"),
+                Some(&official),
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+        // No-show: only after the planned start.
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{again}/no-show"),
+                Some(&official),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.body["errors"][0]["code"], "too_early", "{}", r.body);
+        app.clock.set(almaty("2026-03-20T10:20"));
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{again}/no-show"),
+                Some(&official),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["status"], "no_show");
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{again}/cancel"),
+                Some(&official),
+                &json!({"reason": "поздно"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "a no-show is final");
+        let kinds: Vec<String> = app
+            .get(&format!("/api/v1/meetings/{again}/events"), None)
+            .await
+            .body
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert!(kinds.contains(&"meeting.no_show".to_owned()), "{kinds:?}");
+        app
+    })
+    .await;
+}
