@@ -48,7 +48,7 @@ pub fn canonical_json(v: &Value) -> String {
     out
 }
 
-/// Appends one event; returns its sequence number.
+/// Appends one event (numbered at commit, see `Tx::append_event`).
 pub async fn record(
     tx: &mut dyn Tx,
     at: Timestamp,
@@ -56,7 +56,7 @@ pub async fn record(
     subject: &str,
     actor: Option<&Actor>,
     data: Value,
-) -> Result<i64, AppError> {
+) -> Result<(), AppError> {
     let actor_ref = actor.map(|a| format!("account:{}", a.login));
     let mut body = Map::new();
     body.insert("v".into(), Value::from(1));
@@ -75,7 +75,8 @@ pub async fn record(
         actor: actor_ref,
         body: canonical_json(&Value::Object(body)),
     };
-    Ok(tx.append_event(&event).await?)
+    tx.append_event(&event).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod ledger;
 pub mod meetings;
 pub mod recording;
 pub mod time;
@@ -52,6 +53,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub recording: Arc<dyn recording::RecordingPort>,
     pub config: AppConfig,
+    /// The transparency log, when this process runs one.
+    pub ledger: Option<Arc<ledger::Ledger>>,
     directory: Arc<context::DirectoryCache>,
     decisions: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Envelope>>>,
 }
@@ -63,8 +66,25 @@ impl App {
             clock,
             recording: Arc::new(recording::AdminSetStatus),
             config: AppConfig::default(),
+            ledger: None,
             directory: Arc::new(context::DirectoryCache::default()),
             decisions: Arc::new(std::sync::OnceLock::new()),
+        }
+    }
+
+    /// Attaches the transparency log.
+    pub fn with_ledger(mut self, ledger: Arc<ledger::Ledger>) -> Self {
+        self.ledger = Some(ledger);
+        self
+    }
+
+    /// How a private value (a representative's IIN or phone) enters an event: a keyed hash,
+    /// never in clear (see `glassroom_ledger::keyed_hash`). Without a log there is no key to
+    /// keep, so only a redaction marker is written.
+    pub fn seal_private(&self, value: &str) -> String {
+        match &self.ledger {
+            Some(l) => l.pseudonym(value),
+            None => "redacted".into(),
         }
     }
 

@@ -335,8 +335,19 @@ impl App {
             "kind": kind.code(),
             "wished_from": req.wished_from.to_string(),
             "wished_to": req.wished_to.to_string(),
-            // Representatives are private persons: only their number enters the public record.
+            // Representatives are private persons: only their number enters the public record,
+            // and each one's identity only as a keyed hash, so the record can later prove who came
+            // without ever showing an IIN or phone (destroying the key makes it unlinkable).
             "representatives": req.representatives.len(),
+            "representatives_sealed": req.representatives.iter().map(|r| {
+                let who = format!(
+                    "{}\n{}\n{}",
+                    r.full_name.trim(),
+                    r.iin.as_deref().unwrap_or(""),
+                    r.phone.as_deref().map(str::trim).unwrap_or("")
+                );
+                Value::String(self.seal_private(&who))
+            }).collect::<Vec<_>>(),
         });
         events::record(
             &mut *tx,

@@ -27,6 +27,8 @@ enum Command {
     Import(cmds::import::Args),
     /// Account tools: `glassroom account token LOGIN`.
     Account(cmds::account::Args),
+    /// Audit the transparency log end to end (local data, or --url of a server).
+    Verify(cmds::verify::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
             Command::Serve(a) => cmds::serve::run(a).await,
             Command::Import(a) => cmds::import::run(a).await,
             Command::Account(a) => cmds::account::run(a).await,
+            Command::Verify(a) => cmds::verify::run(a).await,
         }
     });
     match result {

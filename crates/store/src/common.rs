@@ -8,7 +8,8 @@ macro_rules! impl_tx {
     ($tx:ident, $db:ty, $no_index:literal) => {
         #[async_trait::async_trait]
         impl crate::Tx for $tx {
-            async fn commit(self: Box<Self>) -> crate::Result<()> {
+            async fn commit(mut self: Box<Self>) -> crate::Result<()> {
+                self.flush_events().await?;
                 self.tx.commit().await?;
                 Ok(())
             }
@@ -442,9 +443,42 @@ macro_rules! impl_tx {
                 Ok(q.build_query_as().fetch_all(&mut *self.tx).await?)
             }
 
-            async fn append_event(&mut self, e: &crate::NewEvent) -> crate::Result<i64> {
-                Ok(sqlx::query_scalar("INSERT INTO events (at_us, kind, subject, actor, body) VALUES ($1, $2, $3, $4, $5) RETURNING seq")
-                    .bind(e.at_us).bind(&e.kind).bind(&e.subject).bind(&e.actor).bind(&e.body).fetch_one(&mut *self.tx).await?)
+            async fn append_event(&mut self, e: &crate::NewEvent) -> crate::Result<()> {
+                self.push_event(e).await
+            }
+            async fn events_after(&mut self, after: i64, limit: i64) -> crate::Result<Vec<crate::EventRow>> {
+                Ok(sqlx::query_as("SELECT seq, at_us, kind, subject, actor, body FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after).bind(limit).fetch_all(&mut *self.tx).await?)
+            }
+            async fn max_event_seq(&mut self) -> crate::Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *self.tx).await?)
+            }
+            async fn ledger_state(&mut self) -> crate::Result<(i64, Vec<u8>)> {
+                Ok(sqlx::query_as("SELECT size, state FROM ledger_state WHERE id = 1").fetch_one(&mut *self.tx).await?)
+            }
+            async fn advance_ledger(&mut self, old_size: i64, cp: &crate::CheckpointRow, state: &[u8]) -> crate::Result<bool> {
+                let moved = sqlx::query("UPDATE ledger_state SET size = $1, state = $2 WHERE id = 1 AND size = $3")
+                    .bind(cp.size).bind(state).bind(old_size).execute(&mut *self.tx).await?.rows_affected();
+                if moved != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO ledger_checkpoints (size, root, note, at_us) VALUES ($1, $2, $3, $4)")
+                    .bind(cp.size).bind(&cp.root).bind(&cp.note).bind(cp.at_us).execute(&mut *self.tx).await?;
+                Ok(true)
+            }
+            async fn latest_checkpoint(&mut self) -> crate::Result<Option<crate::CheckpointRow>> {
+                Ok(sqlx::query_as("SELECT size, root, note, at_us FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *self.tx).await?)
+            }
+            async fn checkpoint_at(&mut self, size: i64) -> crate::Result<Option<crate::CheckpointRow>> {
+                Ok(sqlx::query_as("SELECT size, root, note, at_us FROM ledger_checkpoints WHERE size = $1").bind(size).fetch_optional(&mut *self.tx).await?)
+            }
+            async fn upsert_cosignature(&mut self, size: i64, witness: &str, line: &str, at_us: i64) -> crate::Result<()> {
+                sqlx::query("INSERT INTO ledger_cosignatures (size, witness, line, at_us) VALUES ($1, $2, $3, $4) ON CONFLICT (size, witness) DO UPDATE SET line = excluded.line, at_us = excluded.at_us")
+                    .bind(size).bind(witness).bind(line).bind(at_us).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn cosignatures(&mut self, size: i64) -> crate::Result<Vec<String>> {
+                Ok(sqlx::query_scalar("SELECT line FROM ledger_cosignatures WHERE size = $1 ORDER BY witness").bind(size).fetch_all(&mut *self.tx).await?)
             }
             async fn events_of(&mut self, subject: &str) -> crate::Result<Vec<crate::EventRow>> {
                 Ok(sqlx::query_as("SELECT seq, at_us, kind, subject, actor, body FROM events WHERE subject = $1 ORDER BY seq").bind(subject).fetch_all(&mut *self.tx).await?)

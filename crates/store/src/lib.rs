@@ -169,7 +169,32 @@ pub trait Tx: Send {
     async fn violations(&mut self, org_ids: &[i64]) -> Result<Vec<ViolationRow>>;
 
     // the event journal
-    async fn append_event(&mut self, e: &NewEvent) -> Result<i64>;
+    /// Appends an event. Sequence numbers are dense (1, 2, …) and follow commit order on both back
+    /// ends; PostgreSQL assigns them at commit, so the number is not known before then.
+    async fn append_event(&mut self, e: &NewEvent) -> Result<()>;
+    /// Events with `seq > after`, in order, at most `limit`.
+    async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<EventRow>>;
+    async fn max_event_seq(&mut self) -> Result<i64>;
+    /// The sequencer's persisted tree state: (size, state bytes).
+    async fn ledger_state(&mut self) -> Result<(i64, Vec<u8>)>;
+    /// Stores a new checkpoint and the state at its size, if the stored state is still at
+    /// `old_size` (another sequencer may have moved on); returns whether it did.
+    async fn advance_ledger(
+        &mut self,
+        old_size: i64,
+        cp: &CheckpointRow,
+        state: &[u8],
+    ) -> Result<bool>;
+    async fn latest_checkpoint(&mut self) -> Result<Option<CheckpointRow>>;
+    async fn checkpoint_at(&mut self, size: i64) -> Result<Option<CheckpointRow>>;
+    async fn upsert_cosignature(
+        &mut self,
+        size: i64,
+        witness: &str,
+        line: &str,
+        at_us: i64,
+    ) -> Result<()>;
+    async fn cosignatures(&mut self, size: i64) -> Result<Vec<String>>;
     async fn events_of(&mut self, subject: &str) -> Result<Vec<EventRow>>;
     async fn count_meetings(&mut self) -> Result<i64>;
 }

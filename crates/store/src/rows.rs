@@ -216,6 +216,15 @@ pub struct EventRow {
     pub body: String,
 }
 
+/// A signed checkpoint as the sequencer stored it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CheckpointRow {
+    pub size: i64,
+    pub root: Vec<u8>,
+    pub note: String,
+    pub at_us: i64,
+}
+
 /// A page of the public register: newest first, keyset-paged on `(start_us, id)`.
 #[derive(Debug, Clone, Default)]
 pub struct RegisterFilter {

@@ -28,6 +28,25 @@ impl SqliteTx {
         // `BEGIN IMMEDIATE` on the single writer connection already serialises writers.
         Ok(())
     }
+
+    /// One writer at a time: AUTOINCREMENT numbers are dense and in commit order as inserted.
+    async fn push_event(&mut self, e: &crate::NewEvent) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO events (at_us, kind, subject, actor, body) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(e.at_us)
+        .bind(&e.kind)
+        .bind(&e.subject)
+        .bind(&e.actor)
+        .bind(&e.body)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn flush_events(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 crate::common::impl_tx!(SqliteTx, Sqlite, "+");

@@ -480,6 +480,33 @@ pub struct EventDto {
     pub actor: Option<String>,
     /// The canonical event record, as sealed.
     pub body: serde_json::Value,
+    /// Where to prove this event is in the transparency log.
+    pub ledger: LedgerLinks,
+}
+
+/// Links to an event's place in the transparency log.
+#[derive(Serialize, ToSchema)]
+pub struct LedgerLinks {
+    /// Leaf index (seq − 1).
+    pub index: i64,
+    /// Inclusion proof against the latest checkpoint (422 until the event is sealed, within a
+    /// fraction of a second).
+    pub inclusion_proof: String,
+    /// Offline receipt (`c2sp.org/tlog-proof@v1`).
+    pub receipt: String,
+    /// The signed checkpoint.
+    pub checkpoint: String,
+}
+
+impl LedgerLinks {
+    pub fn for_seq(seq: i64) -> Self {
+        LedgerLinks {
+            index: seq - 1,
+            inclusion_proof: format!("/api/v1/log/proof/inclusion?index={}", seq - 1),
+            receipt: format!("/api/v1/log/receipt/{seq}"),
+            checkpoint: "/log/checkpoint".into(),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]

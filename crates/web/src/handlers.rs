@@ -20,9 +20,9 @@ use crate::extract::{
 };
 use crate::problem::{ApiError, Problem, problem_response, violation};
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
-trait OrProblem<T> {
+pub(crate) trait OrProblem<T> {
     fn or_problem(self, lang: Lang) -> ApiResult<T>;
 }
 
@@ -54,9 +54,9 @@ fn overrides(o: Vec<OverrideBody>) -> Vec<OverrideInput> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Glassroom API", description = "Meetings between akimat officials and business, booked, held under a commission, recorded and provable. Errors are application/problem+json (RFC 9457); refused transitions list every failing rule in `violations`."),
-    paths(healthz, register, request_meeting, get_meeting, meeting_events, schedule, reject, cancel, check_in, start, end, no_show, write_protocol, sign_protocol, publish, confirm, me, my_meetings, organisations, business, rules, import_directory, people, rooms, set_input_state, violations),
+    paths(healthz, register, request_meeting, get_meeting, meeting_events, schedule, reject, cancel, check_in, start, end, no_show, write_protocol, sign_protocol, publish, confirm, me, my_meetings, organisations, business, rules, import_directory, people, rooms, set_input_state, violations, crate::log::checkpoint_json, crate::log::inclusion, crate::log::consistency, crate::log::receipt, crate::log::cosign),
     modifiers(&BearerAuth),
-    tags((name = "public", description = "No sign-in needed"), (name = "meetings", description = "The meeting lifecycle"), (name = "directory", description = "Organisations, people, rooms"))
+    tags((name = "public", description = "No sign-in needed"), (name = "meetings", description = "The meeting lifecycle"), (name = "directory", description = "Organisations, people, rooms"), (name = "ledger", description = "The transparency log: checkpoints, proofs, receipts, cosignatures (C2SP tiles and checkpoint under /log/)"))
 )]
 pub struct ApiDoc;
 
@@ -279,6 +279,7 @@ pub async fn meeting_events(
                 at: opened(e.at_us),
                 actor: e.actor,
                 body: serde_json::from_str(&e.body).unwrap_or(serde_json::Value::Null),
+                ledger: LedgerLinks::for_seq(e.seq),
             })
             .collect(),
     ))

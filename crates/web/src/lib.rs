@@ -4,6 +4,7 @@
 mod dto;
 mod extract;
 mod handlers;
+mod log;
 mod metrics;
 mod problem;
 
@@ -60,12 +61,20 @@ pub fn router(app: App) -> Router {
         .route("/directory/rooms", get(handlers::rooms))
         .route("/inputs/{id}/state", put(handlers::set_input_state))
         .route("/violations", get(handlers::violations))
+        .route("/log/checkpoint", get(log::checkpoint_json))
+        .route("/log/proof/inclusion", get(log::inclusion))
+        .route("/log/proof/consistency", get(log::consistency))
+        .route("/log/receipt/{seq}", get(log::receipt))
+        .route("/log/cosignatures", post(log::cosign))
         .fallback(handlers::not_found);
     Router::new()
         .route("/", get(handlers::index))
         .route("/api/v1", get(handlers::index))
         .route("/healthz", get(handlers::healthz))
         .route("/metrics", get(metrics::render))
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/vkey", get(log::vkey))
+        .route("/log/tile/{*path}", get(log::tile))
         .nest("/api/v1", api)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)

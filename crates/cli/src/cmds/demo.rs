@@ -18,7 +18,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         database_url: None,
     };
     let store = super::open_store(&data).await?;
-    let app = super::app(store.clone());
+    let ledger = super::LedgerFile {
+        origin: Some("demo.glassroom.kz/ledger".into()),
+        ..Default::default()
+    };
+    let app = super::start_ledger(super::app(store.clone()), &args.data, &ledger)?;
     let created = glassroom_app::demo::seed(store, app.clock.now())
         .await
         .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
@@ -32,6 +36,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("Glassroom demo akimat — http://{addr}/");
         println!("  public register: http://{addr}/api/v1/meetings");
         println!("  API description: http://{addr}/api/v1/openapi.json");
+        println!("  transparency log: http://{addr}/log/checkpoint (check it: `{exe} verify --url http://{addr}`)");
         if created > 0 {
             println!("  seeded {created} meetings in every state under {dir}");
         } else {

@@ -2,6 +2,7 @@ pub mod account;
 pub mod demo;
 pub mod import;
 pub mod serve;
+pub mod verify;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,62 @@ pub struct ConfigFile {
     pub listen: Option<SocketAddr>,
     pub data: Option<PathBuf>,
     pub database_url: Option<String>,
+    #[serde(default)]
+    pub ledger: LedgerFile,
+}
+
+/// `[ledger]` in the config file.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerFile {
+    /// Checkpoint origin line (default `glassroom.local/ledger`); also the signing key's name.
+    pub origin: Option<String>,
+    /// Verifier keys of the witnesses whose cosignatures are accepted.
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+    /// How often the sequencer looks for new events, in milliseconds (10–250, default 50).
+    pub poll_ms: Option<u64>,
+}
+
+/// Opens the log's keys and blob store under `data` and starts the sequencer.
+pub fn start_ledger(app: App, data: &Path, file: &LedgerFile) -> anyhow::Result<App> {
+    let mut config = glassroom_app::ledger::LedgerConfig::default();
+    if let Some(o) = &file.origin {
+        config.origin = o.clone();
+    }
+    if let Some(ms) = file.poll_ms {
+        anyhow::ensure!(
+            (10..=250).contains(&ms),
+            "ledger.poll_ms must be between 10 and 250"
+        );
+        config.poll = std::time::Duration::from_millis(ms);
+    }
+    for w in &file.witnesses {
+        let v = glassroom_ledger::note::Verifier::parse(w)
+            .map_err(|e| anyhow::anyhow!("ledger.witnesses: {e}"))?;
+        anyhow::ensure!(
+            v.alg == glassroom_ledger::note::ALG_COSIGNATURE_V1,
+            "ledger.witnesses: {} is not a cosignature/v1 (type 0x04) key",
+            v.name
+        );
+        config.witnesses.push(v);
+    }
+    let keys = glassroom_app::ledger::keys::load_or_create(data, &config.origin)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dir = data.join("log");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let blobs = object_store::local::LocalFileSystem::new_with_prefix(&dir)
+        .with_context(|| format!("cannot open the log directory {}", dir.display()))?;
+    let ledger = glassroom_app::ledger::Ledger::new(
+        app.store.clone(),
+        Arc::new(blobs),
+        app.clock.clone(),
+        keys,
+        config,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    ledger.spawn();
+    Ok(app.with_ledger(ledger))
 }
 
 impl ConfigFile {

@@ -38,7 +38,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .or(file.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let store = super::open_store(&data).await?;
-    let app = super::app(store);
+    let app = super::start_ledger(super::app(store), &data.data, &file.ledger)?;
     app.ensure_shipped_data()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))

@@ -41,6 +41,7 @@ problem-payload_too_large = Request too large
 
 ## Field errors
 field-required = “{ $field }” is required.
+field-invalid_cosignature = The witness cosignature is invalid or the witness is not known to this log.
 field-too_long = “{ $field }” is too long.
 field-invalid_kind = “{ $field }” has a kind that is not allowed.
 field-invalid_bin = Invalid BIN: 12 digits with a valid check digit are required.

@@ -41,6 +41,7 @@ problem-payload_too_large = Сұраныс тым үлкен
 
 ## Өріс қателері
 field-required = «{ $field }» өрісі міндетті.
+field-invalid_cosignature = Куәгердің қолтаңбасы жарамсыз немесе куәгер журналға белгісіз.
 field-too_long = «{ $field }» өрісі тым ұзын.
 field-invalid_kind = «{ $field }» өрісінде рұқсат етілмеген түр.
 field-invalid_bin = БСН қате: бақылау саны дұрыс 12 цифр қажет.

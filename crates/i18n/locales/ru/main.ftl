@@ -41,6 +41,7 @@ problem-payload_too_large = Слишком большой запрос
 
 ## Ошибки полей
 field-required = Поле «{ $field }» обязательно.
+field-invalid_cosignature = Подпись свидетеля недействительна или свидетель неизвестен журналу.
 field-too_long = Поле «{ $field }» слишком длинное.
 field-invalid_kind = Недопустимый вид в поле «{ $field }».
 field-invalid_bin = Некорректный БИН: нужно 12 цифр с верной контрольной цифрой.
