@@ -365,3 +365,343 @@ async fn serve_reads_its_config_file_and_refuses_a_bad_one() {
     assert!(err.contains("bad.toml") && err.contains("colour"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ----- the transparency log -----
+
+/// Runs SQL against the environment's database, bypassing the application (as a rogue
+/// administrator would).
+async fn raw_sql(env: &Env, sql: &[&str]) {
+    match &env.database_url {
+        Some(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("pg");
+            for s in sql {
+                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                    .execute(&mut c)
+                    .await
+                    .expect(s);
+            }
+            let _ = c.close().await;
+        }
+        None => {
+            let url = format!("sqlite://{}", env.dir.join("glassroom.db").display());
+            let mut c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+            for s in sql {
+                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                    .execute(&mut c)
+                    .await
+                    .expect(s);
+            }
+            let _ = c.close().await;
+        }
+    }
+}
+
+async fn scalar_i64(env: &Env, sql: &str) -> i64 {
+    match &env.database_url {
+        Some(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("pg");
+            let v: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+                .fetch_one(&mut c)
+                .await
+                .expect(sql);
+            let _ = c.close().await;
+            v
+        }
+        None => {
+            let url = format!("sqlite://{}", env.dir.join("glassroom.db").display());
+            let mut c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+            let v: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+                .fetch_one(&mut c)
+                .await
+                .expect(sql);
+            let _ = c.close().await;
+            v
+        }
+    }
+}
+
+/// Waits until the server's checkpoint covers `seq` events.
+async fn wait_sealed(client: &reqwest::Client, addr: &str, seq: u64) -> u64 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client
+            .get(format!("{addr}/api/v1/log/checkpoint"))
+            .send()
+            .await
+            && r.status() == 200
+        {
+            let v: serde_json::Value = r.json().await.expect("json");
+            let size = v["size"].as_u64().unwrap_or(0);
+            if size >= seq {
+                return size;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log did not seal {seq} events in 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+fn flip(path: &Path, at: usize) {
+    let mut b = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let i = at.min(b.len() - 1);
+    b[i] ^= 0x01;
+    std::fs::write(path, b).expect("write");
+}
+
+fn verify(env: &Env, extra: &[&str]) -> (bool, String, String) {
+    let state = env.dir.join("verify.state");
+    let mut args = vec!["verify", "--state", state.to_str().expect("path")];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+#[tokio::test]
+async fn verify_passes_on_a_sound_log_and_names_every_kind_of_tampering() {
+    for backend in backends().await {
+        let env = Env::new(backend, "verify").await;
+        let good = write(
+            &env.dir,
+            "directory.toml",
+            glassroom_app::demo::DEMO_DIRECTORY,
+        );
+        assert!(env.run(&["import", "directory", &good]).0);
+        let (ok, token, err) = env.run(&["account", "token", "nurservice"]);
+        assert!(ok, "{err}");
+        let (mut child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0"]));
+        let client = reqwest::Client::new();
+        // Enough events for a full tile and a level-1 tile.
+        let body = meeting_request(&env).await;
+        for _ in 0..300 {
+            let r = client
+                .post(format!("{addr}/api/v1/meetings"))
+                .bearer_auth(token.trim())
+                .json(&body)
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(r.status(), 201);
+        }
+        let events = scalar_i64(&env, "SELECT MAX(seq) FROM events").await as u64;
+        assert!(events > 300, "{events}");
+        let size = wait_sealed(&client, &addr, events).await;
+        assert_eq!(size, events);
+        // Remote audit over HTTP, then the local one.
+        let remote_state = env.dir.join("remote.state");
+        let (ok, out, err) = env.run(&[
+            "verify",
+            "--url",
+            &addr,
+            "--state",
+            remote_state.to_str().expect("p"),
+        ]);
+        assert!(ok, "{out}{err}");
+        assert!(out.contains(&format!("size {size}")), "{out}");
+        stop(&mut child);
+
+        let (ok, out, err) = verify(&env, &[]);
+        assert!(ok, "{out}{err}");
+        assert!(
+            out.contains(&format!("{size} stored events match their leaves")),
+            "{out}"
+        );
+        let (ok, out, _) = verify(&env, &[]);
+        assert!(
+            ok && out.contains(&format!("still holds the checkpoint of size {size}")),
+            "{out}"
+        );
+
+        // A rogue administrator rewrites one event row, bypassing the triggers.
+        let disable = if backend == Backend::Postgres {
+            "ALTER TABLE events DISABLE TRIGGER USER"
+        } else {
+            "DROP TRIGGER events_no_update"
+        };
+        let original: String = match &env.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("pg");
+                sqlx::query_scalar("SELECT body FROM events WHERE seq = 7")
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("body")
+            }
+            None => {
+                let url = format!("sqlite://{}", env.dir.join("glassroom.db").display());
+                let mut c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+                sqlx::query_scalar("SELECT body FROM events WHERE seq = 7")
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("body")
+            }
+        };
+        raw_sql(
+            &env,
+            &[
+                disable,
+                "UPDATE events SET body = replace(body, '\"v\":1', '\"v\":1 ') WHERE seq = 7",
+            ],
+        )
+        .await;
+        let (ok, _, err) = verify(&env, &[]);
+        assert!(!ok);
+        assert!(
+            err.contains("entry 6 (event 7)") && err.contains("database row was altered"),
+            "{err}"
+        );
+        let restore = format!(
+            "UPDATE events SET body = '{}' WHERE seq = 7",
+            original.replace('\'', "''")
+        );
+        raw_sql(&env, &[&restore]).await;
+        assert!(verify(&env, &[]).0);
+        // Only a column, not the body.
+        let kind9 = original_kind(&env, 9).await;
+        raw_sql(
+            &env,
+            &["UPDATE events SET kind = 'nothing.happened' WHERE seq = 9"],
+        )
+        .await;
+        let (ok, _, err) = verify(&env, &[]);
+        assert!(
+            !ok && err.contains("entry 8 (event 9)") && err.contains("columns"),
+            "{err}"
+        );
+        raw_sql(
+            &env,
+            &[&format!("UPDATE events SET kind = '{kind9}' WHERE seq = 9")],
+        )
+        .await;
+        assert!(verify(&env, &[]).0);
+        // A deleted row.
+        if backend == Backend::Sqlite {
+            raw_sql(
+                &env,
+                &[
+                    "DROP TRIGGER events_no_delete",
+                    "CREATE TABLE saved AS SELECT * FROM events WHERE seq = 11",
+                    "DELETE FROM events WHERE seq = 11",
+                ],
+            )
+            .await;
+        } else {
+            raw_sql(
+                &env,
+                &[
+                    "CREATE TABLE saved AS SELECT * FROM events WHERE seq = 11",
+                    "DELETE FROM events WHERE seq = 11",
+                ],
+            )
+            .await;
+        }
+        let (ok, _, err) = verify(&env, &[]);
+        assert!(
+            !ok && err.contains("entry 10 (event 11)") && err.contains("deleted"),
+            "{err}"
+        );
+        raw_sql(
+            &env,
+            &["INSERT INTO events SELECT * FROM saved", "DROP TABLE saved"],
+        )
+        .await;
+        assert!(verify(&env, &[]).0);
+
+        // One byte of a tile, of an entry bundle, of the checkpoint.
+        let log = env.dir.join("log");
+        for (path, at, says) in [
+            (log.join("tile/0/000"), 40, "entry 1 (event 2)"),
+            (log.join("tile/entries/000"), 100, "entry 0 (event 1)"),
+            (log.join("tile/1/000.p/1"), 3, "tile/1/000.p/1"),
+        ] {
+            flip(&path, at);
+            let (ok, _, err) = verify(&env, &["--no-events"]);
+            assert!(!ok, "{} tampered and verify passed", path.display());
+            assert!(err.contains(says), "{}: {err}", path.display());
+            flip(&path, at);
+        }
+        let cp_path = log.join("checkpoint");
+        let cp = std::fs::read_to_string(&cp_path).expect("checkpoint");
+        std::fs::write(
+            &cp_path,
+            cp.replacen(&format!("\n{size}\n"), &format!("\n{}\n", size - 1), 1),
+        )
+        .expect("write");
+        let (ok, _, err) = verify(&env, &[]);
+        assert!(!ok && err.contains("no valid signature"), "{err}");
+        std::fs::write(&cp_path, &cp).expect("restore");
+        assert!(verify(&env, &[]).0);
+
+        // History rewritten and re-signed with the log's own key: the remembered checkpoint
+        // catches it.
+        let key = std::fs::read_to_string(env.dir.join("ledger/log.key")).expect("key");
+        let signer = glassroom_ledger::note::Signer::from_private(&key).expect("key");
+        let forged = glassroom_ledger::Checkpoint::new(&signer.name, size - 5, [7u8; 32]);
+        let note = glassroom_ledger::note::sign(&forged.body(), std::slice::from_ref(&signer));
+        std::fs::write(
+            env.dir.join("verify.state"),
+            format!("{}\n{note}", signer.vkey()),
+        )
+        .expect("state");
+        let (ok, _, err) = verify(&env, &[]);
+        assert!(
+            !ok && err.contains("not consistent with the checkpoint of size"),
+            "{err}"
+        );
+
+        // A witness policy that is not met.
+        let w = glassroom_ledger::note::Signer::generate_witness("witness.example/w1").expect("w");
+        let (ok, _, err) = verify(&env, &["--witness", &w.vkey()]);
+        assert!(
+            !ok && err.contains("cosigned by 0 of the required 1"),
+            "{err}"
+        );
+        env.drop().await;
+    }
+}
+
+/// A meeting request by `nurservice` to `akhmetov` of the entrepreneurship department.
+async fn meeting_request(env: &Env) -> serde_json::Value {
+    let org = scalar_i64(
+        env,
+        "SELECT id FROM organisations WHERE code = 'entrepreneurship'",
+    )
+    .await;
+    let host = scalar_i64(env, "SELECT id FROM people WHERE code = 'akhmetov'").await;
+    serde_json::json!({
+        "organisation": org,
+        "host": host,
+        "business_bin": "070840003411",
+        "representatives": [{"full_name": "Иванов Иван Иванович", "iin": "000740001307", "phone": "+7 701 000 00 00"}],
+        "subject": "Согласование документации",
+        "kind": "consultation",
+        "wished_from": "2027-01-15T09:00:00+05:00",
+        "wished_to": "2027-01-15T17:00:00+05:00",
+    })
+}
+
+async fn original_kind(env: &Env, seq: i64) -> String {
+    let body = match &env.database_url {
+        Some(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("pg");
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+                "SELECT body FROM events WHERE seq = {seq}"
+            )))
+            .fetch_one(&mut c)
+            .await
+            .expect("body")
+        }
+        None => {
+            let url = format!("sqlite://{}", env.dir.join("glassroom.db").display());
+            let mut c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+                "SELECT body FROM events WHERE seq = {seq}"
+            )))
+            .fetch_one(&mut c)
+            .await
+            .expect("body")
+        }
+    };
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    v["kind"].as_str().expect("kind").to_owned()
+}

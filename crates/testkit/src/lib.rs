@@ -150,8 +150,13 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub app: App,
     pub client: reqwest::Client,
+    /// The log's keys (`ledger/`) and published tiles (`log/`) live here.
+    pub ledger_data: PathBuf,
+    /// A witness the log accepts cosignatures from.
+    pub witness: glassroom_ledger::note::Signer,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    sequencer: Option<tokio::task::JoinHandle<()>>,
     cleanup: Option<Cleanup>,
 }
 
@@ -168,7 +173,29 @@ impl TestApp {
     pub async fn spawn(backend: Backend, now: Timestamp) -> TestApp {
         let (store, cleanup) = fresh_store(backend).await;
         let clock = ManualClock::new(now);
-        let app = App::new(store, Arc::new(clock.clone()));
+        let ledger_data = std::env::temp_dir().join(unique("glassroom_ledger"));
+        std::fs::create_dir_all(ledger_data.join("log")).expect("ledger dir");
+        let witness = glassroom_ledger::note::Signer::generate_witness("witness.test/w1")
+            .expect("witness key");
+        let config = glassroom_app::ledger::LedgerConfig {
+            origin: "test.glassroom.kz/ledger".into(),
+            poll: std::time::Duration::from_millis(10),
+            witnesses: vec![witness.verifier()],
+        };
+        let keys = glassroom_app::ledger::keys::load_or_create(&ledger_data, &config.origin)
+            .expect("ledger keys");
+        let blobs = object_store::local::LocalFileSystem::new_with_prefix(ledger_data.join("log"))
+            .expect("blob dir");
+        let ledger = glassroom_app::ledger::Ledger::new(
+            store.clone(),
+            Arc::new(blobs),
+            Arc::new(clock.clone()),
+            keys,
+            config,
+        )
+        .expect("ledger");
+        let sequencer = ledger.spawn();
+        let app = App::new(store, Arc::new(clock.clone())).with_ledger(ledger);
         app.ensure_shipped_data().await.expect("shipped calendars");
         let directory =
             glassroom_app::directory::parse_directory(glassroom_app::demo::DEMO_DIRECTORY, "toml")
@@ -191,10 +218,52 @@ impl TestApp {
             clock,
             app,
             client: reqwest::Client::new(),
+            ledger_data,
+            witness,
             shutdown: Some(tx),
             server: Some(server),
+            sequencer: Some(sequencer),
             cleanup: Some(cleanup),
         }
+    }
+
+    /// Waits until the log has sealed every event committed so far; returns the size.
+    pub async fn sealed(&self) -> u64 {
+        let want = {
+            let mut tx = self.app.store.read().await.expect("read");
+            tx.max_event_seq().await.expect("max seq") as u64
+        };
+        let ledger = self.app.ledger.clone().expect("ledger");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(cp) = ledger.latest().await.expect("latest")
+                && cp.size >= want
+            {
+                return cp.size;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the log did not seal {want} events in 20 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// GET returning the raw body (for the C2SP text and binary endpoints).
+    pub async fn get_raw(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        assert_ne!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{path} answered 500"
+        );
+        (status, res.bytes().await.expect("body").to_vec())
     }
 
     /// A fresh bearer token for `login`.
@@ -322,7 +391,12 @@ impl TestApp {
         if let Some(h) = self.server.take() {
             let _ = h.await;
         }
+        if let Some(h) = self.sequencer.take() {
+            h.abort();
+            let _ = h.await;
+        }
         self.app.store.close().await;
+        let _ = std::fs::remove_dir_all(&self.ledger_data);
         if let Some(c) = self.cleanup.take() {
             c.run().await;
         }

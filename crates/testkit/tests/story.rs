@@ -1,5 +1,8 @@
 //! The stories a user would check, over HTTP against the real server, on every back end.
 
+#[path = "story/ledger.rs"]
+mod ledger;
+
 use glassroom_testkit::{Backend, TestApp, almaty, backends};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
