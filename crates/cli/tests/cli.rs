@@ -705,3 +705,303 @@ async fn original_kind(env: &Env, seq: i64) -> String {
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
     v["kind"].as_str().expect("kind").to_owned()
 }
+
+fn kill9(child: &mut Child) {
+    let _ = Command::new("kill")
+        .arg("-KILL")
+        .arg(child.id().to_string())
+        .status();
+    let _ = child.wait();
+}
+
+/// Every acknowledged meeting (and acknowledged cancellation) is stored and sealed.
+async fn check_acknowledged(
+    client: &reqwest::Client,
+    addr: &str,
+    token: &str,
+    created: &[i64],
+    cancelled: &std::collections::HashSet<i64>,
+    size: u64,
+) {
+    for id in created {
+        let r = client
+            .get(format!("{addr}/api/v1/meetings/{id}/events"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("events");
+        assert_eq!(r.status(), 200, "acknowledged meeting {id} lost");
+        let evs: serde_json::Value = r.json().await.expect("json");
+        let evs = evs.as_array().expect("list");
+        assert!(!evs.is_empty(), "meeting {id} has no events");
+        for e in evs {
+            let index = e["ledger"]["index"].as_u64().expect("index");
+            assert!(
+                index < size,
+                "event {index} of meeting {id} is not sealed by the checkpoint of size {size}"
+            );
+        }
+        if cancelled.contains(id) {
+            assert!(
+                evs.iter().any(|e| e["kind"] == "meeting.cancelled"),
+                "acknowledged cancellation of {id} lost"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn sigkill_during_writes_loses_no_acknowledged_event_and_the_log_verifies() {
+    use std::sync::{Arc, Mutex};
+    for backend in backends().await {
+        let env = Env::new(backend, "crash").await;
+        let good = write(
+            &env.dir,
+            "directory.toml",
+            glassroom_app::demo::DEMO_DIRECTORY,
+        );
+        assert!(env.run(&["import", "directory", &good]).0);
+        let (ok, token, err) = env.run(&["account", "token", "nurservice"]);
+        assert!(ok, "{err}");
+        let token = token.trim().to_owned();
+        let body = meeting_request(&env).await;
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .expect("client");
+        let mut created: Vec<i64> = Vec::new();
+        let mut cancelled = std::collections::HashSet::new();
+        let mut fresh: Vec<i64> = Vec::new();
+        for round in 0..11 {
+            let (mut child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0"]));
+            // After the restart: everything acknowledged before the kill is there and sealed.
+            let max = scalar_i64(&env, "SELECT COALESCE(MAX(seq), 0) FROM events").await as u64;
+            let size = wait_sealed(&client, &addr, max).await;
+            let to_check = if round == 10 {
+                created.clone()
+            } else {
+                std::mem::take(&mut fresh)
+            };
+            check_acknowledged(&client, &addr, &token, &to_check, &cancelled, size).await;
+            let (ok, out, err) = verify(&env, &[]);
+            assert!(ok, "round {round}: verify after restart failed: {out}{err}");
+            if round == 10 {
+                stop(&mut child);
+                break;
+            }
+            // A mixed write load from four clients, killed mid-flight.
+            let acked = Arc::new(Mutex::new((Vec::<i64>::new(), Vec::<i64>::new())));
+            let mut tasks = Vec::new();
+            for w in 0..4 {
+                let (client, addr, token, body, acked) = (
+                    client.clone(),
+                    addr.clone(),
+                    token.clone(),
+                    body.clone(),
+                    acked.clone(),
+                );
+                tasks.push(tokio::spawn(async move {
+                    for i in 0.. {
+                        let Ok(r) = client
+                            .post(format!("{addr}/api/v1/meetings"))
+                            .bearer_auth(&token)
+                            .json(&body)
+                            .send()
+                            .await
+                        else {
+                            return;
+                        };
+                        if r.status() != 201 {
+                            return;
+                        }
+                        let Ok(v) = r.json::<serde_json::Value>().await else {
+                            return;
+                        };
+                        let id = v["id"].as_i64().expect("id");
+                        acked.lock().expect("lock").0.push(id);
+                        if (i + w) % 3 == 0 {
+                            let Ok(r) = client
+                                .post(format!("{addr}/api/v1/meetings/{id}/cancel"))
+                                .bearer_auth(&token)
+                                .json(
+                                    &serde_json::json!({"reason": "Перенос по просьбе заявителя"}),
+                                )
+                                .send()
+                                .await
+                            else {
+                                return;
+                            };
+                            if r.status() == 200 {
+                                acked.lock().expect("lock").1.push(id);
+                            }
+                        }
+                    }
+                }));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(150 + (round * 97 % 500))).await;
+            kill9(&mut child);
+            for t in tasks {
+                let _ = t.await;
+            }
+            let (c, x) = std::mem::take(&mut *acked.lock().expect("lock"));
+            assert!(
+                !c.is_empty(),
+                "round {round}: no write was acknowledged before the kill"
+            );
+            fresh.extend(&c);
+            created.extend(c);
+            cancelled.extend(x);
+        }
+        assert!(
+            created.len() > 50,
+            "{} meetings acknowledged in all",
+            created.len()
+        );
+        env.drop().await;
+    }
+}
+
+/// Unmounts on drop, so a failing test leaves no mount behind.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Kills the server on drop, so a failing test leaves no process behind.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        kill9(&mut self.0);
+    }
+}
+
+/// Mounts a small tmpfs at `dir` (root only). None where that is not possible, which fails the
+/// test under CI.
+fn small_disk(dir: &Path, size: &str) -> Option<Mounted> {
+    std::fs::create_dir_all(dir).expect("dir");
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must be able to mount a small tmpfs for the full-disk test"
+        );
+        eprintln!("skipping: cannot mount a tmpfs here");
+        return None;
+    }
+    Some(Mounted(dir.to_owned()))
+}
+
+/// Fills the disk holding `dir`; returns the filler's path.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let p = dir.join("filler");
+    let mut f = std::fs::File::create(&p).expect("filler");
+    let chunk = vec![0u8; 64 * 1024];
+    while f.write_all(&chunk).is_ok() {}
+    let _ = f.sync_all();
+    p
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_writes_cleanly_and_the_log_stays_consistent() {
+    let env = Env::new(Backend::Sqlite, "fulldisk").await;
+    let data = env.dir.clone();
+    let Some(_mounted) = small_disk(&data, "24m") else {
+        return;
+    };
+    let good = write(&data, "directory.toml", glassroom_app::demo::DEMO_DIRECTORY);
+    assert!(env.run(&["import", "directory", &good]).0);
+    let (ok, token, err) = env.run(&["account", "token", "nurservice"]);
+    assert!(ok, "{err}");
+    let token = token.trim().to_owned();
+    let body = meeting_request(&env).await;
+    let (child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0"]));
+    let mut server = Server(child);
+    let client = reqwest::Client::new();
+    let mut acked = Vec::new();
+    let post = |client: &reqwest::Client| {
+        client
+            .post(format!("{addr}/api/v1/meetings"))
+            .bearer_auth(&token)
+            .header("accept-language", "ru")
+            .json(&body)
+            .send()
+    };
+    for _ in 0..20 {
+        let r = post(&client).await.expect("post");
+        assert_eq!(r.status(), 201);
+        acked.push(
+            r.json::<serde_json::Value>().await.expect("json")["id"]
+                .as_i64()
+                .expect("id"),
+        );
+    }
+    let filler = fill(&data);
+    // Writes now fail cleanly: a 503 problem, never a 500 or a dropped connection.
+    let mut refused = 0;
+    for _ in 0..200 {
+        let r = post(&client)
+            .await
+            .expect("the server answers even with a full disk");
+        match r.status().as_u16() {
+            201 => acked.push(
+                r.json::<serde_json::Value>().await.expect("json")["id"]
+                    .as_i64()
+                    .expect("id"),
+            ),
+            503 => {
+                assert_eq!(r.headers()["content-type"], "application/problem+json");
+                refused += 1;
+                if refused >= 5 {
+                    break;
+                }
+            }
+            s => panic!(
+                "a full disk answered {s}: {}",
+                r.text().await.unwrap_or_default()
+            ),
+        }
+    }
+    assert!(refused >= 5, "the full disk was never noticed");
+    // Reads still work.
+    let r = client
+        .get(format!("{addr}/api/v1/meetings/{}/events", acked[0]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 200);
+    // Room is made: writes and sealing resume; nothing acknowledged is lost; the log verifies.
+    std::fs::remove_file(&filler).expect("free space");
+    let mut resumed = false;
+    for _ in 0..100 {
+        let r = post(&client).await.expect("post");
+        if r.status() == 201 {
+            acked.push(
+                r.json::<serde_json::Value>().await.expect("json")["id"]
+                    .as_i64()
+                    .expect("id"),
+            );
+            resumed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(resumed, "writes did not resume after the disk was freed");
+    let max = scalar_i64(&env, "SELECT MAX(seq) FROM events").await as u64;
+    let size = wait_sealed(&client, &addr, max).await;
+    check_acknowledged(&client, &addr, &token, &acked, &Default::default(), size).await;
+    stop(&mut server.0);
+    let (ok, out, err) = verify(&env, &[]);
+    assert!(ok, "{out}{err}");
+    drop(_mounted);
+    env.drop().await;
+}

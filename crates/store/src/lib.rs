@@ -37,6 +37,19 @@ impl From<sqlx::Error> for StoreError {
             {
                 StoreError::Conflict
             }
+            // The disk is full (SQLITE_FULL, SQLITE_IOERR; PostgreSQL disk_full, io_error): the
+            // write is refused whole and nothing is half-stored; the operator must make room.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("13" | "10" | "53100" | "58030"))
+                    || db.code().as_deref().is_some_and(|c| {
+                        // SQLite extended codes (4 digits at most; PostgreSQL's are 5 characters).
+                        c.len() <= 4
+                            && c.parse::<i32>()
+                                .is_ok_and(|n| n & 0xff == 10 || n & 0xff == 13)
+                    }) =>
+            {
+                StoreError::Unavailable(format!("the disk is full or failing: {}", db.message()))
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 StoreError::Unavailable(e.to_string())
             }

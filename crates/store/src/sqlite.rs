@@ -19,6 +19,23 @@ pub struct SqliteStore {
     checkpointer: SqlitePool,
 }
 
+/// A writer connection is only handed out outside any transaction. A write that failed on a full
+/// disk can leave the driver believing a transaction is still open (SQLite already rolled it
+/// back, so the queued ROLLBACK fails): such a connection is closed and replaced, and the next
+/// write starts clean.
+async fn healthy(conn: &mut sqlx::SqliteConnection) -> std::result::Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // A rollback may still be queued behind us: let the connection's worker catch up, then look
+    // again.
+    if sqlx::query("SELECT 1").execute(&mut *conn).await.is_err() {
+        return Ok(false);
+    }
+    Ok(!conn.is_in_transaction())
+}
+
 pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
 }
@@ -78,6 +95,7 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(async move { healthy(conn).await }))
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
