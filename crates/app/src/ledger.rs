@@ -101,6 +101,7 @@ pub struct Ledger {
     tiles: Mutex<HashMap<TileId, Arc<Vec<u8>>>>,
     pub stats: LedgerStats,
     wake: tokio::sync::Notify,
+    sealed: tokio::sync::watch::Sender<u64>,
 }
 
 /// A proof as the API returns it.
@@ -140,6 +141,7 @@ impl Ledger {
             tiles: Mutex::new(HashMap::new()),
             stats: LedgerStats::default(),
             wake: tokio::sync::Notify::new(),
+            sealed: tokio::sync::watch::Sender::new(0),
         }))
     }
 
@@ -165,6 +167,11 @@ impl Ledger {
     /// `hmac-sha256:<hex>` of a private value (see `glassroom_ledger::keyed_hash`).
     pub fn pseudonym(&self, value: &str) -> String {
         glassroom_ledger::keyed_hash(&self.pseudonym_key, value)
+    }
+
+    /// The size this process last sealed (0 until the first checkpoint), to wait on.
+    pub fn watch_sealed(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.sealed.subscribe()
     }
 
     /// Asks the sequencer to look now rather than at its next tick.
@@ -351,6 +358,7 @@ impl Ledger {
             at_us,
         };
         self.put_checkpoint(&sealed).await?;
+        self.sealed.send_replace(sealed.size);
         use std::sync::atomic::Ordering::Relaxed;
         self.stats
             .integrated

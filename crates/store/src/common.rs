@@ -450,6 +450,11 @@ macro_rules! impl_tx {
                 Ok(sqlx::query_as("SELECT seq, at_us, kind, subject, actor, body FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
                     .bind(after).bind(limit).fetch_all(&mut *self.tx).await?)
             }
+            async fn events_for_audit(&mut self, after: i64, limit: i64) -> crate::Result<Vec<crate::EventRow>> {
+                let rows: Vec<(i64, i64, String)> = sqlx::query_as("SELECT seq, at_us, kind || $3 || subject || $3 || (CASE WHEN actor IS NULL THEN '-' ELSE '+' || actor END) || $3 || body FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after).bind(limit).bind("\u{1f}").fetch_all(&mut *self.tx).await?;
+                rows.into_iter().map(|(seq, at_us, packed)| crate::rows::unpack_event(seq, at_us, &packed)).collect()
+            }
             async fn max_event_seq(&mut self) -> crate::Result<i64> {
                 Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *self.tx).await?)
             }

@@ -187,6 +187,9 @@ pub trait Tx: Send {
     async fn append_event(&mut self, e: &NewEvent) -> Result<()>;
     /// Events with `seq > after`, in order, at most `limit`.
     async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<EventRow>>;
+    /// As [`Tx::events_after`], read for an audit of millions of rows: the text columns travel
+    /// packed in one value (a third of the per-value cost of the drivers).
+    async fn events_for_audit(&mut self, after: i64, limit: i64) -> Result<Vec<EventRow>>;
     async fn max_event_seq(&mut self) -> Result<i64>;
     /// The sequencer's persisted tree state: (size, state bytes).
     async fn ledger_state(&mut self) -> Result<(i64, Vec<u8>)>;

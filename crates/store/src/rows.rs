@@ -288,3 +288,32 @@ pub struct Bookings {
     pub room: Vec<i64>,
     pub people: Vec<i64>,
 }
+
+/// Splits what `events_for_audit` packs: `kind US subject US (-|+actor) US body`. Our kinds,
+/// subjects and actors never hold U+001F and canonical JSON escapes it, so a row that splits
+/// otherwise has been tampered with and is reported as such.
+pub(crate) fn unpack_event(seq: i64, at_us: i64, packed: &str) -> crate::Result<EventRow> {
+    let parts: Vec<&str> = packed.split('\u{1f}').collect();
+    let [kind, subject, actor, body] = parts.as_slice() else {
+        return Err(crate::StoreError::Other(format!(
+            "event {seq}: a column holds a control character (U+001F): the row was altered"
+        )));
+    };
+    let actor = match actor.strip_prefix('+') {
+        Some(a) => Some((*a).to_owned()),
+        None if *actor == "-" => None,
+        None => {
+            return Err(crate::StoreError::Other(format!(
+                "event {seq}: malformed actor"
+            )));
+        }
+    };
+    Ok(EventRow {
+        seq,
+        at_us,
+        kind: (*kind).to_owned(),
+        subject: (*subject).to_owned(),
+        actor,
+        body: (*body).to_owned(),
+    })
+}

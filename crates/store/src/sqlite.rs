@@ -38,6 +38,8 @@ async fn healthy(conn: &mut sqlx::SqliteConnection) -> std::result::Result<bool,
 
 pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
+    /// Events of this transaction, inserted at commit.
+    events: Vec<crate::NewEvent>,
 }
 
 impl SqliteTx {
@@ -46,22 +48,29 @@ impl SqliteTx {
         Ok(())
     }
 
-    /// One writer at a time: AUTOINCREMENT numbers are dense and in commit order as inserted.
     async fn push_event(&mut self, e: &crate::NewEvent) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO events (at_us, kind, subject, actor, body) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(e.at_us)
-        .bind(&e.kind)
-        .bind(&e.subject)
-        .bind(&e.actor)
-        .bind(&e.body)
-        .execute(&mut *self.tx)
-        .await?;
+        self.events.push(e.clone());
         Ok(())
     }
 
+    /// One writer at a time: AUTOINCREMENT numbers are dense and in commit order. Events are
+    /// inserted at commit, many rows per statement (one statement per event costs more than the
+    /// event itself).
     async fn flush_events(&mut self) -> Result<()> {
+        let events = std::mem::take(&mut self.events);
+        for chunk in events.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+                "INSERT INTO events (at_us, kind, subject, actor, body) ",
+            );
+            q.push_values(chunk, |mut b, e| {
+                b.push_bind(e.at_us)
+                    .push_bind(e.kind.clone())
+                    .push_bind(e.subject.clone())
+                    .push_bind(e.actor.clone())
+                    .push_bind(e.body.clone());
+            });
+            q.build().execute(&mut *self.tx).await?;
+        }
         Ok(())
     }
 }
@@ -156,11 +165,13 @@ impl Store for SqliteStore {
     async fn write(&self) -> Result<Box<dyn Tx>> {
         Ok(Box::new(SqliteTx {
             tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            events: Vec::new(),
         }))
     }
     async fn read(&self) -> Result<Box<dyn Tx>> {
         Ok(Box::new(SqliteTx {
             tx: self.reader.begin().await?,
+            events: Vec::new(),
         }))
     }
     fn backend(&self) -> &'static str {

@@ -304,43 +304,71 @@ pub async fn audit(
     }
     let tiles0 = n.div_ceil(WIDTH);
     let keep_tile = policy.remembered.as_ref().map(|o| o.size / WIDTH);
-    let results = stream::iter(0..tiles0)
-        .map(|t| {
+    // Work in chunks of tiles: one database read per chunk (8,192 events), the chunk's tiles and
+    // bundles fetched together, then checked on a blocking thread while the next chunks load.
+    const CHUNK: u64 = 32;
+    let results = stream::iter(0..tiles0.div_ceil(CHUNK))
+        .map(|c| {
             let src = src.clone();
             let store = store.clone();
             async move {
-                let width = (n - t * WIDTH).min(WIDTH);
-                let id = TileId {
-                    kind: TileKind::Hashes(0),
-                    index: t,
-                    width,
-                };
-                let bid = TileId {
-                    kind: TileKind::Entries,
-                    ..id
-                };
-                let (tp, bp) = (id.path(), bid.path());
-                let (tile, bundle) = tokio::try_join!(fetch(&*src, &tp), fetch(&*src, &bp))?;
+                let first = c * CHUNK;
+                let last = (first + CHUNK).min(tiles0);
+                let fetches = (first..last).map(|t| {
+                    let src = src.clone();
+                    async move {
+                        let width = (n - t * WIDTH).min(WIDTH);
+                        let id = TileId {
+                            kind: TileKind::Hashes(0),
+                            index: t,
+                            width,
+                        };
+                        let bid = TileId {
+                            kind: TileKind::Entries,
+                            ..id
+                        };
+                        let (tp, bp) = (id.path(), bid.path());
+                        let (tile, bundle) =
+                            tokio::try_join!(fetch(&*src, &tp), fetch(&*src, &bp))?;
+                        Ok::<_, Failure>((t, width, tile, bundle))
+                    }
+                });
+                let tiles = futures_util::future::try_join_all(fetches).await?;
                 let events = match store {
                     Some(s) => {
+                        let from = first * WIDTH;
+                        let count = (n.min(last * WIDTH) - from) as i64;
                         let mut tx = s.read().await.map_err(|e| fail(format!("database: {e}")))?;
                         Some(
-                            tx.events_after((t * WIDTH) as i64, width as i64)
+                            tx.events_for_audit(from as i64, count)
                                 .await
                                 .map_err(|e| fail(format!("database: {e}")))?,
                         )
                     }
                     None => None,
                 };
-                let keep = width < WIDTH || keep_tile == Some(t);
                 tokio::task::spawn_blocking(move || {
-                    check_tile(t, width, &tile, &bundle, events.as_deref(), keep)
+                    let mut out = Vec::with_capacity(tiles.len());
+                    for (t, width, tile, bundle) in tiles {
+                        let evs = events.as_deref().map(|all| {
+                            let off = ((t - first) * WIDTH) as usize;
+                            &all[off.min(all.len())..(off + width as usize).min(all.len())]
+                        });
+                        let keep = width < WIDTH || keep_tile == Some(t);
+                        out.push(check_tile(t, width, &tile, &bundle, evs, keep)?);
+                    }
+                    Ok::<_, Failure>(out)
                 })
                 .await
                 .map_err(|e| fail(format!("internal: {e}")))?
             }
         })
-        .buffered(8);
+        .buffered(if store.is_some() { 2 } else { 3 })
+        .map(|r| match r {
+            Ok(v) => stream::iter(v.into_iter().map(Ok).collect::<Vec<_>>()),
+            Err(e) => stream::iter(vec![Err(e)]),
+        })
+        .flatten();
     futures_util::pin_mut!(results);
     let mut level1 = Vec::with_capacity(tiles0 as usize);
     let mut tail0 = Vec::new();
