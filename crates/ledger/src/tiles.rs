@@ -147,7 +147,7 @@ pub fn split_bundle(bytes: &[u8]) -> Result<Vec<&[u8]>, LedgerError> {
 
 /// Splits a hash tile into its hashes.
 pub fn split_hashes(bytes: &[u8]) -> Result<Vec<Hash>, LedgerError> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(LedgerError::BadState("tile length is not a multiple of 32"));
     }
     Ok(bytes
