@@ -88,6 +88,29 @@ pub async fn render(State(state): State<AppState>) -> Response {
         state.app.store.backend(),
         u8::from(up)
     );
+    if let Some(l) = &state.app.ledger {
+        let st = &l.stats;
+        let sealed = *l.watch_sealed().borrow();
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_ledger_size Events covered by the latest checkpoint this server signed.\n# TYPE glassroom_ledger_size gauge\nglassroom_ledger_size {sealed}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_ledger_events_sealed_total Events this server sealed into the log.\n# TYPE glassroom_ledger_events_sealed_total counter\nglassroom_ledger_events_sealed_total {}",
+            st.integrated.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_ledger_checkpoints_total Checkpoints this server signed and stored.\n# TYPE glassroom_ledger_checkpoints_total counter\nglassroom_ledger_checkpoints_total {}",
+            st.checkpoints.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_ledger_failures_total Sealing rounds that failed and were retried (full disk, blob store down).\n# TYPE glassroom_ledger_failures_total counter\nglassroom_ledger_failures_total {}",
+            st.failures.load(Ordering::Relaxed)
+        );
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -274,6 +274,11 @@ async fn every_event_is_sealed_proved_and_checked_by_outside_code() {
             assert_eq!(r.content_type, "application/problem+json");
         }
 
+        // The sequencer reports itself in /metrics.
+        let (_, metrics) = app.get_raw("/metrics").await;
+        let metrics = String::from_utf8(metrics).expect("utf8");
+        assert!(metrics.contains("glassroom_ledger_size ") && metrics.contains("glassroom_ledger_checkpoints_total "), "{metrics}");
+
         go_verifier(&app, &old_text, cp.size).await;
         app
     })
