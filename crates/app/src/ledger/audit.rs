@@ -35,6 +35,25 @@ impl Source for DirSource {
     }
 }
 
+/// A log in any blob store (S3-compatible, local) as the server publishes it.
+pub struct BlobSource(pub std::sync::Arc<dyn object_store::ObjectStore>);
+
+#[async_trait]
+impl Source for BlobSource {
+    async fn get(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+        use object_store::ObjectStoreExt;
+        match self.0.get(&object_store::path::Path::from(path)).await {
+            Ok(r) => r
+                .bytes()
+                .await
+                .map(|b| Some(b.to_vec()))
+                .map_err(|e| e.to_string()),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
 /// What must hold besides the log's own signature.
 #[derive(Default, Clone)]
 pub struct Policy {

@@ -47,6 +47,66 @@ pub struct LedgerFile {
     pub witnesses: Vec<String>,
     /// How often the sequencer looks for new events, in milliseconds (10–250, default 50).
     pub poll_ms: Option<u64>,
+    /// Where tiles, bundles and the checkpoint are published (default: `<data>/log/`).
+    pub blobs: Option<BlobFile>,
+}
+
+/// `[ledger.blobs]`: an S3-compatible store. Credentials come from the usual `AWS_*` environment
+/// variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`).
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct BlobFile {
+    /// `s3://bucket` or `s3://bucket/prefix`.
+    pub url: String,
+    /// For S3-compatible stores (SeaweedFS, MinIO): e.g. `http://127.0.0.1:8333`.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Allow plain HTTP to the endpoint (loopback or a trusted network only).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+/// The blob store the log is published to.
+pub fn open_blobs(
+    data: &Path,
+    file: &LedgerFile,
+) -> anyhow::Result<Arc<dyn object_store::ObjectStore>> {
+    match &file.blobs {
+        None => {
+            let dir = data.join("log");
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let blobs = object_store::local::LocalFileSystem::new_with_prefix(&dir)
+                .with_context(|| format!("cannot open the log directory {}", dir.display()))?;
+            Ok(Arc::new(blobs))
+        }
+        Some(b) => {
+            let rest = b
+                .url
+                .strip_prefix("s3://")
+                .with_context(|| format!("ledger.blobs.url {:?} must start with s3://", b.url))?;
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            anyhow::ensure!(!bucket.is_empty(), "ledger.blobs.url names no bucket");
+            let mut s3 = object_store::aws::AmazonS3Builder::from_env()
+                .with_bucket_name(bucket)
+                .with_allow_http(b.allow_http);
+            if let Some(e) = &b.endpoint {
+                s3 = s3.with_endpoint(e);
+            }
+            if let Some(r) = &b.region {
+                s3 = s3.with_region(r);
+            }
+            let s3 = s3
+                .build()
+                .context("ledger.blobs: cannot configure the S3 store")?;
+            let prefix = prefix.trim_matches('/');
+            if prefix.is_empty() {
+                Ok(Arc::new(s3))
+            } else {
+                Ok(Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)))
+            }
+        }
+    }
 }
 
 /// Opens the log's keys and blob store under `data` and starts the sequencer.
@@ -74,13 +134,10 @@ pub fn start_ledger(app: App, data: &Path, file: &LedgerFile) -> anyhow::Result<
     }
     let keys = glassroom_app::ledger::keys::load_or_create(data, &config.origin)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let dir = data.join("log");
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let blobs = object_store::local::LocalFileSystem::new_with_prefix(&dir)
-        .with_context(|| format!("cannot open the log directory {}", dir.display()))?;
+    let blobs = open_blobs(data, file)?;
     let ledger = glassroom_app::ledger::Ledger::new(
         app.store.clone(),
-        Arc::new(blobs),
+        blobs,
         app.clock.clone(),
         keys,
         config,

@@ -25,6 +25,9 @@ pub struct Args {
     /// Audit only a published log directory (tiles, bundles, checkpoint), without the database.
     #[arg(long)]
     log_dir: Option<PathBuf>,
+    /// The server's config file: a local audit then reads the log where `[ledger.blobs]` says.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Skip comparing the stored events with their leaves (local audits only).
     #[arg(long)]
     no_events: bool,
@@ -141,8 +144,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             };
             let vkey = glassroom_app::ledger::keys::local_vkey(&args.data.data)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let ledger_file = match &args.config {
+                Some(p) => super::ConfigFile::load(p)?.ledger,
+                None => super::LedgerFile::default(),
+            };
+            let src: Arc<dyn Source> = match &ledger_file.blobs {
+                Some(_) => Arc::new(audit::BlobSource(super::open_blobs(
+                    &args.data.data,
+                    &ledger_file,
+                )?)),
+                None => Arc::new(DirSource(args.data.data.join("log"))),
+            };
             (
-                Arc::new(DirSource(args.data.data.join("log"))),
+                src,
                 store,
                 glassroom_app::ledger::keys::key_dir(&args.data.data).join("verified.checkpoint"),
                 Some(vkey),

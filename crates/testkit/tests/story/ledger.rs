@@ -277,7 +277,11 @@ async fn every_event_is_sealed_proved_and_checked_by_outside_code() {
         // The sequencer reports itself in /metrics.
         let (_, metrics) = app.get_raw("/metrics").await;
         let metrics = String::from_utf8(metrics).expect("utf8");
-        assert!(metrics.contains("glassroom_ledger_size ") && metrics.contains("glassroom_ledger_checkpoints_total "), "{metrics}");
+        assert!(
+            metrics.contains("glassroom_ledger_size ")
+                && metrics.contains("glassroom_ledger_checkpoints_total "),
+            "{metrics}"
+        );
 
         go_verifier(&app, &old_text, cp.size).await;
         app
