@@ -319,6 +319,58 @@ async fn demo_serves_an_akimat_with_meetings_in_every_state() {
             "scheduled"
         ]
     );
+    // The demo's log: sealed, and verified by glassroom verify and by Go's reference code.
+    let checkpoint = |client: reqwest::Client, addr: String| async move {
+        let v: serde_json::Value = client
+            .get(format!("{addr}/api/v1/log/checkpoint"))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        v["size"].as_u64()
+    };
+    let mut size = 0;
+    for _ in 0..500 {
+        if let Some(s) = checkpoint(client.clone(), addr.clone()).await
+            && s > 100
+        {
+            size = s;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(size > 100, "the demo's log sealed nothing");
+    let state = dir.join("verify.state");
+    let out = Command::new(BIN)
+        .args(["verify", "--url", &addr, "--state"])
+        .arg(&state)
+        .output()
+        .expect("verify");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if let Some(go) = glassroom_testkit::go_verifier() {
+        let addr2 = addr.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(go)
+                .args(["-base", &addr2, "-index", "3"])
+                .output()
+                .expect("go")
+        })
+        .await
+        .expect("join");
+        assert!(
+            out.status.success(),
+            "Go verifier on the demo: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     stop(&mut child);
     let _ = std::fs::remove_dir_all(&dir);
 }

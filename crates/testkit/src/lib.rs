@@ -423,3 +423,46 @@ pub fn almaty(local: &str) -> Timestamp {
         .to_timestamp(dt)
         .expect("ts")
 }
+
+/// Builds Go's reference verifier (`crates/ledger/go/verifier`, over Debian's x/mod
+/// `sumdb/note` and `sumdb/tlog`) offline, once per process. None when Go or x/mod is not
+/// installed, unless `GLASSROOM_REQUIRE_GO=1` (CI), where that is a failure.
+pub fn go_verifier() -> Option<PathBuf> {
+    static BUILT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let required = std::env::var("GLASSROOM_REQUIRE_GO").is_ok_and(|v| v == "1");
+            let have = std::process::Command::new("go")
+                .arg("version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+                && std::path::Path::new("/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog")
+                    .exists();
+            if !have {
+                assert!(
+                    !required,
+                    "GLASSROOM_REQUIRE_GO=1 but Go or golang-golang-x-mod-dev is not installed"
+                );
+                eprintln!("skipping the Go verifier: install golang golang-golang-x-mod-dev");
+                return None;
+            }
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let out =
+                std::env::temp_dir().join(format!("glassroom-go-verifier-{}", std::process::id()));
+            let status = std::process::Command::new("go")
+                .current_dir(&root)
+                .env("GO111MODULE", "off")
+                .env("GOPATH", "/usr/share/gocode")
+                .env("GOPROXY", "off")
+                .env("GOFLAGS", "")
+                .env("GOCACHE", std::env::temp_dir().join("glassroom-gocache"))
+                .args(["build", "-o"])
+                .arg(&out)
+                .arg("./crates/ledger/go/verifier")
+                .status()
+                .expect("go build");
+            assert!(status.success(), "building the Go verifier failed");
+            Some(out)
+        })
+        .clone()
+}

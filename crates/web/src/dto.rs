@@ -122,6 +122,8 @@ pub struct EventRefDto {
     pub seq: i64,
     pub kind: String,
     pub at: String,
+    /// The event's inclusion proof, receipt and the checkpoint in the transparency log.
+    pub ledger: LedgerLinks,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -240,6 +242,7 @@ impl MeetingDto {
                     seq: e.seq,
                     kind: e.kind,
                     at: at(e.at),
+                    ledger: LedgerLinks::for_seq(e.seq),
                 })
                 .collect(),
             findings: Vec::new(),

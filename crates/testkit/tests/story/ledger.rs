@@ -110,6 +110,20 @@ async fn every_event_is_sealed_proved_and_checked_by_outside_code() {
         let (_, cp, _) = checkpoint(&app).await;
         assert!(cp.size > old.size);
 
+        // The meeting's page links each event to its proof and the checkpoint.
+        let page = app.get(&format!("/api/v1/meetings/{id}"), Some(&t)).await;
+        let first = &page.body["events"][0];
+        assert_eq!(
+            first["ledger"]["checkpoint"], "/log/checkpoint",
+            "{}",
+            page.body
+        );
+        assert!(
+            first["ledger"]["inclusion_proof"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("/api/v1/log/proof/inclusion?index="))
+        );
+
         // Each of the meeting's events links to an inclusion proof that holds against the checkpoint.
         let events = app
             .get(&format!("/api/v1/meetings/{id}/events"), Some(&t))
@@ -292,7 +306,7 @@ async fn every_event_is_sealed_proved_and_checked_by_outside_code() {
 /// Go's reference implementation checks the live log: signature, root from tiles, every entry,
 /// an inclusion and a consistency proof; then it must fail on a tampered tile.
 async fn go_verifier(app: &TestApp, old_checkpoint: &str, size: u64) {
-    let Some(bin) = build_go_verifier() else {
+    let Some(bin) = glassroom_testkit::go_verifier() else {
         return;
     };
     let dir = app.ledger_data.join("go");
@@ -349,40 +363,4 @@ async fn go_verifier(app: &TestApp, old_checkpoint: &str, size: u64) {
     );
     bytes[0] ^= 0x01;
     std::fs::write(&path, &bytes).expect("restore");
-}
-
-/// Builds the Go program offline against Debian's x/mod (see rigs/TLOG.md). None when Go is not
-/// installed, unless GLASSROOM_REQUIRE_GO=1 (CI), where that is a failure.
-fn build_go_verifier() -> Option<std::path::PathBuf> {
-    let required = std::env::var("GLASSROOM_REQUIRE_GO").is_ok_and(|v| v == "1");
-    let have = std::process::Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-        && std::path::Path::new("/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog").exists();
-    if !have {
-        assert!(
-            !required,
-            "GLASSROOM_REQUIRE_GO=1 but Go or golang-golang-x-mod-dev is not installed"
-        );
-        eprintln!("skipping the Go verifier: install golang golang-golang-x-mod-dev");
-        return None;
-    }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = std::env::temp_dir().join(format!("glassroom-go-verifier-{}", std::process::id()));
-    let cache = std::env::temp_dir().join("glassroom-gocache");
-    let status = std::process::Command::new("go")
-        .current_dir(&root)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "")
-        .env("GOCACHE", &cache)
-        .args(["build", "-o"])
-        .arg(&out)
-        .arg("./crates/ledger/go/verifier")
-        .status()
-        .expect("go build");
-    assert!(status.success(), "building the Go verifier failed");
-    Some(out)
 }
