@@ -437,6 +437,11 @@ impl Ledger {
             .transpose()
     }
 
+    /// The latest checkpoint, or 404 when nothing is sealed yet.
+    pub async fn require_latest(&self) -> Result<Sealed, AppError> {
+        self.latest().await?.ok_or(AppError::NotFound("checkpoint"))
+    }
+
     /// The signed checkpoint with the witnesses' cosignatures appended.
     pub async fn checkpoint_text(&self, cp: &Sealed) -> Result<String, AppError> {
         let mut tx = self.store.read().await?;
@@ -540,10 +545,7 @@ impl Ledger {
 
     /// Inclusion proof of leaf `index` in the tree of `size` (default: the latest checkpoint).
     pub async fn inclusion(&self, index: u64, size: Option<u64>) -> Result<ProofOut, AppError> {
-        let latest = self
-            .latest()
-            .await?
-            .ok_or(AppError::NotFound("checkpoint"))?;
+        let latest = self.require_latest().await?;
         let size = size.unwrap_or(latest.size);
         if size > latest.size || size == 0 {
             return Err(Self::out_of_range(
@@ -568,10 +570,7 @@ impl Ledger {
 
     /// Consistency proof between two sizes (default `to`: the latest checkpoint).
     pub async fn consistency(&self, from: u64, to: Option<u64>) -> Result<ProofOut, AppError> {
-        let latest = self
-            .latest()
-            .await?
-            .ok_or(AppError::NotFound("checkpoint"))?;
+        let latest = self.require_latest().await?;
         let to = to.unwrap_or(latest.size);
         if to > latest.size {
             return Err(Self::out_of_range(
@@ -602,10 +601,7 @@ impl Ledger {
     /// checkpoint with its cosignatures; `extra` carries the event's leaf so the receipt stands
     /// alone.
     pub async fn receipt(&self, seq: u64) -> Result<String, AppError> {
-        let latest = self
-            .latest()
-            .await?
-            .ok_or(AppError::NotFound("checkpoint"))?;
+        let latest = self.require_latest().await?;
         if seq == 0 || seq > latest.size {
             return Err(Self::out_of_range(
                 "seq",

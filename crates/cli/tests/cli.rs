@@ -71,6 +71,20 @@ impl Env {
         )
     }
 
+    /// Imports the demo directory and returns a fresh API token for `login`.
+    fn seed(&self, login: &str) -> String {
+        let good = write(
+            &self.dir,
+            "directory.toml",
+            glassroom_app::demo::DEMO_DIRECTORY,
+        );
+        let (ok, out, err) = self.run(&["import", "directory", &good]);
+        assert!(ok, "{out}{err}");
+        let (ok, token, err) = self.run(&["account", "token", login]);
+        assert!(ok, "{err}");
+        token.trim().to_owned()
+    }
+
     async fn drop(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some(db) = self.pg_db
@@ -420,56 +434,42 @@ async fn serve_reads_its_config_file_and_refuses_a_bad_one() {
 
 // ----- the transparency log -----
 
-/// Runs SQL against the environment's database, bypassing the application (as a rogue
-/// administrator would).
+/// Runs `$body` with `$c` bound to a direct connection to the environment's database (SQLite
+/// or PostgreSQL), bypassing the application as a rogue administrator would.
+macro_rules! on_db {
+    ($env:expr, $c:ident => $body:expr) => {
+        match &$env.database_url {
+            Some(url) => {
+                let mut $c = sqlx::PgConnection::connect(url).await.expect("pg");
+                let r = $body;
+                let _ = $c.close().await;
+                r
+            }
+            None => {
+                let url = format!("sqlite://{}", $env.dir.join("glassroom.db").display());
+                let mut $c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
+                let r = $body;
+                let _ = $c.close().await;
+                r
+            }
+        }
+    };
+}
+
 async fn raw_sql(env: &Env, sql: &[&str]) {
-    match &env.database_url {
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.expect("pg");
-            for s in sql {
-                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
-                    .execute(&mut c)
-                    .await
-                    .expect(s);
-            }
-            let _ = c.close().await;
+    on_db!(env, c => {
+        for s in sql {
+            sqlx::query(sqlx::AssertSqlSafe(s.to_string())).execute(&mut c).await.expect(s);
         }
-        None => {
-            let url = format!("sqlite://{}", env.dir.join("glassroom.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
-            for s in sql {
-                sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
-                    .execute(&mut c)
-                    .await
-                    .expect(s);
-            }
-            let _ = c.close().await;
-        }
-    }
+    })
 }
 
 async fn scalar_i64(env: &Env, sql: &str) -> i64 {
-    match &env.database_url {
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.expect("pg");
-            let v: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-                .fetch_one(&mut c)
-                .await
-                .expect(sql);
-            let _ = c.close().await;
-            v
-        }
-        None => {
-            let url = format!("sqlite://{}", env.dir.join("glassroom.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
-            let v: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-                .fetch_one(&mut c)
-                .await
-                .expect(sql);
-            let _ = c.close().await;
-            v
-        }
-    }
+    on_db!(env, c => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&mut c).await.expect(sql))
+}
+
+async fn scalar_text(env: &Env, sql: &str) -> String {
+    on_db!(env, c => sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&mut c).await.expect(sql))
 }
 
 /// Waits until the server's checkpoint covers `seq` events.
@@ -514,14 +514,7 @@ fn verify(env: &Env, extra: &[&str]) -> (bool, String, String) {
 async fn verify_passes_on_a_sound_log_and_names_every_kind_of_tampering() {
     for backend in backends().await {
         let env = Env::new(backend, "verify").await;
-        let good = write(
-            &env.dir,
-            "directory.toml",
-            glassroom_app::demo::DEMO_DIRECTORY,
-        );
-        assert!(env.run(&["import", "directory", &good]).0);
-        let (ok, token, err) = env.run(&["account", "token", "nurservice"]);
-        assert!(ok, "{err}");
+        let token = env.seed("nurservice");
         let (mut child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0"]));
         let client = reqwest::Client::new();
         // Enough events for a full tile and a level-1 tile.
@@ -571,23 +564,7 @@ async fn verify_passes_on_a_sound_log_and_names_every_kind_of_tampering() {
         } else {
             "DROP TRIGGER events_no_update"
         };
-        let original: String = match &env.database_url {
-            Some(url) => {
-                let mut c = sqlx::PgConnection::connect(url).await.expect("pg");
-                sqlx::query_scalar("SELECT body FROM events WHERE seq = 7")
-                    .fetch_one(&mut c)
-                    .await
-                    .expect("body")
-            }
-            None => {
-                let url = format!("sqlite://{}", env.dir.join("glassroom.db").display());
-                let mut c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
-                sqlx::query_scalar("SELECT body FROM events WHERE seq = 7")
-                    .fetch_one(&mut c)
-                    .await
-                    .expect("body")
-            }
-        };
+        let original = scalar_text(&env, "SELECT body FROM events WHERE seq = 7").await;
         raw_sql(
             &env,
             &[
@@ -733,27 +710,7 @@ async fn meeting_request(env: &Env) -> serde_json::Value {
 }
 
 async fn original_kind(env: &Env, seq: i64) -> String {
-    let body = match &env.database_url {
-        Some(url) => {
-            let mut c = sqlx::PgConnection::connect(url).await.expect("pg");
-            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
-                "SELECT body FROM events WHERE seq = {seq}"
-            )))
-            .fetch_one(&mut c)
-            .await
-            .expect("body")
-        }
-        None => {
-            let url = format!("sqlite://{}", env.dir.join("glassroom.db").display());
-            let mut c = sqlx::SqliteConnection::connect(&url).await.expect("sqlite");
-            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
-                "SELECT body FROM events WHERE seq = {seq}"
-            )))
-            .fetch_one(&mut c)
-            .await
-            .expect("body")
-        }
-    };
+    let body = scalar_text(env, &format!("SELECT body FROM events WHERE seq = {seq}")).await;
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
     v["kind"].as_str().expect("kind").to_owned()
 }
@@ -807,15 +764,7 @@ async fn sigkill_during_writes_loses_no_acknowledged_event_and_the_log_verifies(
     use std::sync::{Arc, Mutex};
     for backend in backends().await {
         let env = Env::new(backend, "crash").await;
-        let good = write(
-            &env.dir,
-            "directory.toml",
-            glassroom_app::demo::DEMO_DIRECTORY,
-        );
-        assert!(env.run(&["import", "directory", &good]).0);
-        let (ok, token, err) = env.run(&["account", "token", "nurservice"]);
-        assert!(ok, "{err}");
-        let token = token.trim().to_owned();
+        let token = env.seed("nurservice");
         let body = meeting_request(&env).await;
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(5))
@@ -969,11 +918,7 @@ async fn a_full_disk_refuses_writes_cleanly_and_the_log_stays_consistent() {
     let Some(_mounted) = small_disk(&data, "24m") else {
         return;
     };
-    let good = write(&data, "directory.toml", glassroom_app::demo::DEMO_DIRECTORY);
-    assert!(env.run(&["import", "directory", &good]).0);
-    let (ok, token, err) = env.run(&["account", "token", "nurservice"]);
-    assert!(ok, "{err}");
-    let token = token.trim().to_owned();
+    let token = env.seed("nurservice");
     let body = meeting_request(&env).await;
     let (child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0"]));
     let mut server = Server(child);

@@ -28,6 +28,16 @@ fn ledger(s: &AppState) -> Result<Arc<Ledger>, AppError> {
         .ok_or_else(|| AppError::Unavailable("this server runs no transparency log".into()))
 }
 
+/// The ledger, its latest checkpoint and the checkpoint's note with cosignatures.
+async fn latest(
+    s: &AppState,
+) -> Result<(Arc<Ledger>, glassroom_app::ledger::Sealed, String), AppError> {
+    let l = ledger(s)?;
+    let cp = l.require_latest().await?;
+    let note = l.checkpoint_text(&cp).await?;
+    Ok((l, cp, note))
+}
+
 fn text(body: String, cache: &'static str) -> Response {
     (
         [
@@ -41,15 +51,8 @@ fn text(body: String, cache: &'static str) -> Response {
 
 /// The latest checkpoint, a C2SP signed note, with any witness cosignatures.
 pub async fn checkpoint(State(s): State<AppState>, ReqLang(lang): ReqLang) -> ApiResult<Response> {
-    let l = ledger(&s).or_problem(lang)?;
-    let cp = l
-        .latest()
-        .await
-        .or_problem(lang)?
-        .ok_or(AppError::NotFound("checkpoint"))
-        .or_problem(lang)?;
-    let t = l.checkpoint_text(&cp).await.or_problem(lang)?;
-    Ok(text(t, "no-cache"))
+    let (_, _, note) = latest(&s).await.or_problem(lang)?;
+    Ok(text(note, "no-cache"))
 }
 
 /// The log's verifier key(s): `<name>+<hex key id>+<base64 key>`.
@@ -102,14 +105,7 @@ pub async fn checkpoint_json(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
 ) -> ApiResult<Json<CheckpointDto>> {
-    let l = ledger(&s).or_problem(lang)?;
-    let cp = l
-        .latest()
-        .await
-        .or_problem(lang)?
-        .ok_or(AppError::NotFound("checkpoint"))
-        .or_problem(lang)?;
-    let note = l.checkpoint_text(&cp).await.or_problem(lang)?;
+    let (l, cp, note) = latest(&s).await.or_problem(lang)?;
     Ok(Json(CheckpointDto {
         origin: l.origin().to_owned(),
         size: cp.size,
