@@ -503,6 +503,20 @@ fn flip(path: &Path, at: usize) {
     std::fs::write(path, b).expect("write");
 }
 
+/// `glassroom verify --url`, which must pass; returns what it printed.
+fn verify_remote(env: &Env, addr: &str) -> String {
+    let state = env.dir.join("remote.state");
+    let (ok, out, err) = env.run(&[
+        "verify",
+        "--url",
+        addr,
+        "--state",
+        state.to_str().expect("path"),
+    ]);
+    assert!(ok, "{out}{err}");
+    out
+}
+
 fn verify(env: &Env, extra: &[&str]) -> (bool, String, String) {
     let state = env.dir.join("verify.state");
     let mut args = vec!["verify", "--state", state.to_str().expect("path")];
@@ -534,15 +548,7 @@ async fn verify_passes_on_a_sound_log_and_names_every_kind_of_tampering() {
         let size = wait_sealed(&client, &addr, events).await;
         assert_eq!(size, events);
         // Remote audit over HTTP, then the local one.
-        let remote_state = env.dir.join("remote.state");
-        let (ok, out, err) = env.run(&[
-            "verify",
-            "--url",
-            &addr,
-            "--state",
-            remote_state.to_str().expect("p"),
-        ]);
-        assert!(ok, "{out}{err}");
+        let out = verify_remote(&env, &addr);
         assert!(out.contains(&format!("size {size}")), "{out}");
         stop(&mut child);
 
@@ -1132,15 +1138,7 @@ async fn the_log_is_published_to_an_s3_compatible_store_and_verifies_from_there(
     assert_eq!(st, 200);
     assert_eq!(out.len() as u64, w * 32);
     // Audits: over HTTP, and locally with the tiles read from the bucket.
-    let remote_state = env.dir.join("remote.state");
-    let (ok, o, e) = env.run(&[
-        "verify",
-        "--url",
-        &addr,
-        "--state",
-        remote_state.to_str().expect("p"),
-    ]);
-    assert!(ok, "{o}{e}");
+    verify_remote(&env, &addr);
     stop(&mut server.0);
     let state = env.dir.join("local.state");
     let out = with_keys(env.cmd(&[
