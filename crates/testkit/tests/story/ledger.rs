@@ -230,12 +230,45 @@ async fn every_event_is_sealed_proved_and_checked_by_outside_code() {
         );
         let (_, text2) = app.get_raw("/log/checkpoint").await;
         let note2 = Note::parse(&String::from_utf8(text2).expect("utf8")).expect("note");
-        if Checkpoint::parse_body(&note2.body).expect("cp").size == cp.size {
-            assert_eq!(
-                note2.verified_by(&app.witness.verifier()),
-                Some(1_790_000_000)
-            );
-        }
+        // Nothing was written since: the published checkpoint is the one cosigned.
+        assert_eq!(
+            Checkpoint::parse_body(&note2.body).expect("cp").size,
+            cp.size
+        );
+        assert_eq!(
+            note2.verified_by(&app.witness.verifier()),
+            Some(1_790_000_000)
+        );
+        // An auditor requiring that witness (1 of 1) accepts the published log; requiring a
+        // witness that never cosigned fails.
+        use glassroom_app::ledger::audit::{DirSource, Policy, audit};
+        let src = std::sync::Arc::new(DirSource(app.ledger_data.join("log")));
+        let policy = Policy {
+            witnesses: vec![app.witness.verifier()],
+            required: 1,
+            remembered: Some(old.clone()),
+        };
+        let report = audit(src.clone(), &log, &policy, Some(app.app.store.clone()))
+            .await
+            .expect("the audit passes");
+        assert_eq!(report.witnesses, ["witness.test/w1"]);
+        assert_eq!(report.events_checked, cp.size);
+        let absent = Signer::generate_witness("absent.example/w")
+            .expect("key")
+            .verifier();
+        let policy = Policy {
+            witnesses: vec![app.witness.verifier(), absent],
+            required: 2,
+            remembered: None,
+        };
+        let err = audit(src, &log, &policy, None)
+            .await
+            .expect_err("2 of 2 witnesses are required");
+        assert!(
+            err.message.contains("cosigned by 1 of the required 2"),
+            "{}",
+            err.message
+        );
         let stranger = Signer::generate_witness("stranger.example/w").expect("key");
         let bad = format!("{}\n{}", note.body, stranger.cosign_line(&note.body, 1));
         let r = app
