@@ -148,6 +148,28 @@ impl App {
         input_id: i64,
         state: &str,
     ) -> Result<InputRow, AppError> {
+        self.change_input_state(Some(actor), input_id, state, None)
+            .await
+    }
+
+    /// The recorder reports an input's state (no account: the system itself), with the reason.
+    pub async fn recorder_input_state(
+        &self,
+        input_id: i64,
+        state: &str,
+        detail: &str,
+    ) -> Result<InputRow, AppError> {
+        self.change_input_state(None, input_id, state, Some(detail))
+            .await
+    }
+
+    async fn change_input_state(
+        &self,
+        actor: Option<&Actor>,
+        input_id: i64,
+        state: &str,
+        detail: Option<&str>,
+    ) -> Result<InputRow, AppError> {
         let now = self.clock.now();
         let parsed = InputState::parse(state).ok_or_else(|| {
             AppError::invalid(
@@ -168,7 +190,9 @@ impl App {
             .room(input.room_id)
             .await?
             .ok_or(AppError::NotFound("room"))?;
-        if !actor.has_role_for(Role::Admin, room.org_id, &tree) {
+        if let Some(actor) = actor
+            && !actor.has_role_for(Role::Admin, room.org_id, &tree)
+        {
             return Err(AppError::Forbidden);
         }
         if input.state == parsed.code() {
@@ -187,8 +211,13 @@ impl App {
             now,
             "room.input_state",
             &format!("room:{}", room.code),
-            Some(actor),
-            json!({"input": updated.code, "state": parsed.code()}),
+            actor,
+            match detail {
+                Some(d) if !d.is_empty() => {
+                    json!({"input": updated.code, "state": parsed.code(), "reason": d})
+                }
+                _ => json!({"input": updated.code, "state": parsed.code()}),
+            },
         )
         .await?;
         tx.commit().await?;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod ledger;
 pub mod meetings;
+pub mod recorder;
 pub mod recording;
 pub mod time;
 pub mod views;

@@ -471,6 +471,19 @@ macro_rules! impl_tx {
                     .bind(cp.size).bind(&cp.root).bind(&cp.note).bind(cp.at_us).execute(&mut *self.tx).await?;
                 Ok(true)
             }
+            async fn insert_segment(&mut self, s: &crate::SegmentRow) -> crate::Result<i64> {
+                Ok(sqlx::query_scalar("INSERT INTO recording_segments (input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+                    .bind(s.input_id).bind(s.start_us).bind(s.end_us).bind(&s.path).bind(s.size).bind(&s.sha256).bind(&s.prev_sha256).bind(s.damaged).bind(s.video_frames).bind(s.audio_frames).bind(s.lost_packets)
+                    .fetch_one(&mut *self.tx).await?)
+            }
+            async fn segments_of(&mut self, input_id: i64, from_us: i64, to_us: i64) -> crate::Result<Vec<crate::SegmentRow>> {
+                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets FROM recording_segments WHERE input_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us")
+                    .bind(input_id).bind(from_us).bind(to_us).fetch_all(&mut *self.tx).await?)
+            }
+            async fn last_segment(&mut self, input_id: i64) -> crate::Result<Option<crate::SegmentRow>> {
+                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets FROM recording_segments WHERE input_id = $1 ORDER BY start_us DESC, id DESC LIMIT 1")
+                    .bind(input_id).fetch_optional(&mut *self.tx).await?)
+            }
             async fn latest_checkpoint(&mut self) -> crate::Result<Option<crate::CheckpointRow>> {
                 Ok(sqlx::query_as("SELECT size, root, note, at_us FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *self.tx).await?)
             }

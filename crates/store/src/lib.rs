@@ -201,6 +201,16 @@ pub trait Tx: Send {
         cp: &CheckpointRow,
         state: &[u8],
     ) -> Result<bool>;
+    async fn insert_segment(&mut self, s: &SegmentRow) -> Result<i64>;
+    /// Segments of an input overlapping `[from_us, to_us)`, in start order.
+    async fn segments_of(
+        &mut self,
+        input_id: i64,
+        from_us: i64,
+        to_us: i64,
+    ) -> Result<Vec<SegmentRow>>;
+    /// The newest segment of an input (the hash chain continues from it).
+    async fn last_segment(&mut self, input_id: i64) -> Result<Option<SegmentRow>>;
     async fn latest_checkpoint(&mut self) -> Result<Option<CheckpointRow>>;
     async fn checkpoint_at(&mut self, size: i64) -> Result<Option<CheckpointRow>>;
     async fn upsert_cosignature(

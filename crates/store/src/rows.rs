@@ -216,6 +216,23 @@ pub struct EventRow {
     pub body: String,
 }
 
+/// A sealed recording segment.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SegmentRow {
+    pub id: i64,
+    pub input_id: i64,
+    pub start_us: i64,
+    pub end_us: i64,
+    pub path: String,
+    pub size: i64,
+    pub sha256: String,
+    pub prev_sha256: Option<String>,
+    pub damaged: bool,
+    pub video_frames: i64,
+    pub audio_frames: i64,
+    pub lost_packets: i64,
+}
+
 /// A signed checkpoint as the sequencer stored it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CheckpointRow {

@@ -32,7 +32,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let exe = std::env::args()
         .next()
         .unwrap_or_else(|| "glassroom".into());
-    super::serve(app, args.listen, move |addr| {
+    super::serve(app, args.listen, None, move |addr| {
         println!("Glassroom demo akimat — http://{addr}/");
         println!("  public register: http://{addr}/api/v1/meetings");
         println!("  API description: http://{addr}/api/v1/openapi.json");

@@ -34,6 +34,43 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     #[serde(default)]
     pub ledger: LedgerFile,
+    #[serde(default)]
+    pub recorder: RecorderFile,
+}
+
+/// `[recorder]` in the config file.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RecorderFile {
+    /// Capture every `rtsp://` input (off by default while audio-only inputs and recording
+    /// schedules are not built; see docs/RECORDER.md).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Target segment length in seconds (2–60, default 10).
+    pub segment_seconds: Option<u64>,
+}
+
+/// Starts the recorder when the config asks for it.
+pub async fn start_recorder(
+    app: &App,
+    data: &Path,
+    file: &RecorderFile,
+) -> anyhow::Result<Option<glassroom_app::recorder::Recorder>> {
+    if !file.enabled {
+        return Ok(None);
+    }
+    let mut cfg = glassroom_app::recorder::RecorderConfig::new(&data.join("recordings"));
+    if let Some(s) = file.segment_seconds {
+        anyhow::ensure!(
+            (2..=60).contains(&s),
+            "recorder.segment_seconds must be between 2 and 60"
+        );
+        cfg.segment = std::time::Duration::from_secs(s);
+    }
+    let r = glassroom_app::recorder::Recorder::start(app, cfg)
+        .await
+        .map_err(|e| anyhow::anyhow!("starting the recorder: {e}"))?;
+    Ok(Some(r))
 }
 
 /// `[ledger]` in the config file.
@@ -172,6 +209,7 @@ pub fn app(store: Arc<dyn Store>) -> App {
 pub async fn serve(
     app: App,
     listen: SocketAddr,
+    recorder: Option<glassroom_app::recorder::Recorder>,
     on_ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let store = app.store.clone();
@@ -184,6 +222,10 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown())
         .await
         .context("server failed")?;
+    // Seal what the cameras were recording, then close the store.
+    if let Some(r) = recorder {
+        r.stop().await;
+    }
     store.close().await;
     Ok(())
 }

@@ -43,7 +43,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("loading the shipped calendars")?;
-    super::serve(app, listen, |addr| {
+    let recorder = super::start_recorder(&app, &data.data, &file.recorder).await?;
+    super::serve(app, listen, recorder, |addr| {
         tracing::info!(%addr, backend = if data.database_url.is_some() { "postgres" } else { "sqlite" }, "serving");
         println!("Glassroom is serving on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
     })

@@ -1,0 +1,217 @@
+//! The recorder service: one capture task per camera input (`glassroom_recorder`), whose sealed
+//! segments, gaps and state changes become stored rows and ledger events.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use glassroom_recorder::capture::{self, InputConfig};
+use glassroom_recorder::{Gap, InputState, Sealed, Sink};
+use glassroom_store::SegmentRow;
+
+use crate::time::to_us;
+use crate::{App, AppError, events};
+
+#[derive(Debug, Clone)]
+pub struct RecorderConfig {
+    /// Where segments are written: `<dir>/<room>/<input>/…`.
+    pub dir: PathBuf,
+    pub segment: Duration,
+    pub frame_timeout: Duration,
+}
+
+impl RecorderConfig {
+    pub fn new(dir: &Path) -> Self {
+        RecorderConfig {
+            dir: dir.to_owned(),
+            segment: Duration::from_secs(10),
+            frame_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The running capture tasks.
+pub struct Recorder {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+struct AppSink {
+    app: App,
+    base: PathBuf,
+    names: HashMap<i64, (String, String)>,
+}
+
+fn ts(t: SystemTime) -> jiff::Timestamp {
+    jiff::Timestamp::try_from(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+impl AppSink {
+    async fn store_sealed(&self, input: i64, s: &Sealed) -> Result<(), AppError> {
+        let rel = s
+            .path
+            .strip_prefix(&self.base)
+            .unwrap_or(&s.path)
+            .to_string_lossy()
+            .into_owned();
+        let (room, code) = self.names.get(&input).cloned().unwrap_or_default();
+        let mut tx = self.app.store.write().await?;
+        tx.insert_segment(&SegmentRow {
+            id: 0,
+            input_id: input,
+            start_us: to_us(ts(s.start)),
+            end_us: to_us(ts(s.end)),
+            path: rel.clone(),
+            size: s.size as i64,
+            sha256: s.sha256.clone(),
+            prev_sha256: s.prev_sha256.clone(),
+            damaged: s.damaged,
+            video_frames: s.video_frames as i64,
+            audio_frames: s.audio_frames as i64,
+            lost_packets: s.lost_packets as i64,
+        })
+        .await?;
+        events::record(
+            &mut *tx,
+            self.app.clock.now(),
+            if s.damaged { "recording.segment_recovered" } else { "recording.segment_sealed" },
+            &format!("input:{input}"),
+            None,
+            json!({
+                "room": room, "input": code, "file": rel,
+                "start": ts(s.start).to_string(), "end": ts(s.end).to_string(),
+                "size": s.size, "sha256": s.sha256, "prev_sha256": s.prev_sha256,
+                "damaged": s.damaged, "video_frames": s.video_frames, "audio_frames": s.audio_frames,
+                "lost_packets": s.lost_packets,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Sink for AppSink {
+    async fn sealed(&self, input: i64, segment: Sealed) {
+        // The file is already fsynced; the row and the event must not be lost either.
+        let mut wait = Duration::from_millis(100);
+        while let Err(e) = self.store_sealed(input, &segment).await {
+            tracing::error!(input, error = %e, file = %segment.path.display(), "recorder: storing a sealed segment failed; retrying");
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    async fn gap(&self, input: i64, gap: Gap) {
+        let (room, code) = self.names.get(&input).cloned().unwrap_or_default();
+        let result = async {
+            let mut tx = self.app.store.write().await?;
+            events::record(
+                &mut *tx,
+                self.app.clock.now(),
+                "recording.gap",
+                &format!("input:{input}"),
+                None,
+                json!({"room": room, "input": code, "from": ts(gap.from).to_string(), "to": ts(gap.to).to_string(), "reason": gap.reason}),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(input, error = %e, "recorder: storing a gap failed");
+        }
+    }
+
+    async fn state(&self, input: i64, state: InputState, detail: &str) {
+        if let Err(e) = self
+            .app
+            .recorder_input_state(input, state.code(), detail)
+            .await
+        {
+            tracing::error!(input, error = %e, "recorder: storing an input state failed");
+        }
+    }
+}
+
+impl Recorder {
+    /// Starts capturing every input whose URL is `rtsp://…`.
+    pub async fn start(app: &App, cfg: RecorderConfig) -> Result<Recorder, AppError> {
+        let mut tx = app.store.read().await?;
+        let rooms: HashMap<i64, String> = tx
+            .rooms()
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.code))
+            .collect();
+        let inputs: Vec<_> = tx
+            .inputs()
+            .await?
+            .into_iter()
+            .filter(|i| i.url.starts_with("rtsp://"))
+            .collect();
+        let mut prev = HashMap::new();
+        for i in &inputs {
+            prev.insert(i.id, tx.last_segment(i.id).await?.map(|s| s.sha256));
+        }
+        drop(tx);
+        let names = inputs
+            .iter()
+            .map(|i| {
+                (
+                    i.id,
+                    (
+                        rooms.get(&i.room_id).cloned().unwrap_or_default(),
+                        i.code.clone(),
+                    ),
+                )
+            })
+            .collect();
+        let sink: Arc<dyn Sink> = Arc::new(AppSink {
+            app: app.clone(),
+            base: cfg.dir.clone(),
+            names,
+        });
+        let clock = app.clock.clone();
+        let now: capture::Now = Arc::new(move || {
+            let us = to_us(clock.now());
+            if us >= 0 {
+                SystemTime::UNIX_EPOCH + Duration::from_micros(us as u64)
+            } else {
+                SystemTime::UNIX_EPOCH
+            }
+        });
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let mut tasks = Vec::new();
+        for i in inputs {
+            let room = rooms
+                .get(&i.room_id)
+                .cloned()
+                .unwrap_or_else(|| i.room_id.to_string());
+            let mut c = InputConfig::new(i.id, &i.url, cfg.dir.join(&room).join(&i.code), &i.code);
+            c.segment = cfg.segment;
+            c.frame_timeout = cfg.frame_timeout;
+            c.prev_sha256 = prev.get(&i.id).cloned().flatten();
+            tasks.push(tokio::spawn(capture::run(
+                c,
+                sink.clone(),
+                now.clone(),
+                rx.clone(),
+            )));
+        }
+        Ok(Recorder { stop, tasks })
+    }
+
+    /// Seals what is open and stops.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! One camera input: connect with retina over RTSP/TCP, read frames under a watchdog (a camera
+//! can stall silently; each read has its own timeout), feed the segmenter, reconnect with backoff,
+//! and report every interruption as a gap.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use retina::client::{PlayOptions, Session, SessionOptions, SetupOptions, Transport};
+use retina::codec::{CodecItem, ParametersRef};
+
+use crate::fmp4::Codec;
+use crate::segmenter::{Segmenter, Streams};
+use crate::{Gap, InputState, RecordError, Sink};
+
+/// Wall clock, supplied by the caller (the application's clock).
+pub type Now = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+#[derive(Debug, Clone)]
+pub struct InputConfig {
+    pub id: i64,
+    /// `rtsp://…`
+    pub url: String,
+    /// Where this input's segments go.
+    pub dir: PathBuf,
+    /// File name prefix.
+    pub name: String,
+    /// Target segment length (cut at the first keyframe after it).
+    pub segment: Duration,
+    /// Watchdog: longest wait for the next frame.
+    pub frame_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Longest pause between reconnection attempts.
+    pub max_backoff: Duration,
+    /// The hash of this input's last sealed segment (the chain continues from it).
+    pub prev_sha256: Option<String>,
+}
+
+impl InputConfig {
+    pub fn new(id: i64, url: &str, dir: PathBuf, name: &str) -> Self {
+        InputConfig {
+            id,
+            url: url.to_owned(),
+            dir,
+            name: name.to_owned(),
+            segment: Duration::from_secs(10),
+            frame_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(1),
+            prev_sha256: None,
+        }
+    }
+}
+
+struct Live {
+    demuxed: retina::client::Demuxed,
+    video: usize,
+    audio: Option<usize>,
+}
+
+async fn connect(url: &str) -> Result<Live, RecordError> {
+    let cam = |e: retina::Error| RecordError::Camera(e.to_string());
+    let url = url::Url::parse(url).map_err(|e| RecordError::Camera(format!("{url}: {e}")))?;
+    let mut session = Session::describe(
+        url,
+        SessionOptions::default().user_agent("glassroom-recorder".into()),
+    )
+    .await
+    .map_err(cam)?;
+    let streams = session.streams();
+    let video = streams
+        .iter()
+        .position(|s| s.media() == "video" && matches!(s.encoding_name(), "h264" | "h265"))
+        .ok_or_else(|| RecordError::Camera("the camera offers no H.264 or H.265 video".into()))?;
+    let audio = streams.iter().position(|s| {
+        s.media() == "audio" && matches!(s.encoding_name(), "mpeg4-generic" | "pcma" | "pcmu")
+    });
+    let tcp = || SetupOptions::default().transport(Transport::Tcp(Default::default()));
+    session.setup(video, tcp()).await.map_err(cam)?;
+    if let Some(a) = audio {
+        session.setup(a, tcp()).await.map_err(cam)?;
+    }
+    let playing = session.play(PlayOptions::default()).await.map_err(cam)?;
+    let demuxed = playing.demuxed().map_err(cam)?;
+    Ok(Live {
+        demuxed,
+        video,
+        audio,
+    })
+}
+
+/// Does an HEVC access unit (4-byte length-prefixed NAL units) hold an IRAP picture (NAL types
+/// 16–23: BLA, IDR, CRA)? retina under-reports H.265 random access points on some encoders'
+/// output, so the recorder looks for itself.
+fn hevc_irap(mut data: &[u8]) -> bool {
+    while data.len() >= 5 {
+        let len = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
+        let nal_type = (data[4] >> 1) & 0x3f;
+        if (16..=23).contains(&nal_type) {
+            return true;
+        }
+        if len == 0 || data.len() < 4 + len {
+            return false;
+        }
+        data = &data[4 + len..];
+    }
+    false
+}
+
+/// The child box `fourcc` of a sample entry built by retina (header 8 bytes + 78 bytes of
+/// VisualSampleEntry fields, then boxes).
+fn child_box(entry: &[u8], fourcc: &[u8; 4]) -> Option<Vec<u8>> {
+    let mut i = 86;
+    while i + 8 <= entry.len() {
+        let size =
+            u32::from_be_bytes([entry[i], entry[i + 1], entry[i + 2], entry[i + 3]]) as usize;
+        if size < 8 || i + size > entry.len() {
+            return None;
+        }
+        if &entry[i + 4..i + 8] == fourcc {
+            return Some(entry[i + 8..i + size].to_vec());
+        }
+        i += size;
+    }
+    None
+}
+
+fn streams_of(live: &Live) -> Result<Option<Streams>, RecordError> {
+    let s = live.demuxed.streams();
+    let Some(ParametersRef::Video(v)) = s[live.video].parameters() else {
+        return Ok(None);
+    };
+    let entry = v
+        .mp4_sample_entry()
+        .build()
+        .map_err(|e| RecordError::Mux(format!("video parameters: {e}")))?;
+    let (w, h) = v.pixel_dimensions();
+    let (width, height) = (w.min(u16::MAX as u32) as u16, h.min(u16::MAX as u32) as u16);
+    let video = if s[live.video].encoding_name() == "h265" {
+        Codec::H265 {
+            hvcc: child_box(&entry, b"hvcC").ok_or_else(|| RecordError::Mux("no hvcC".into()))?,
+            width,
+            height,
+        }
+    } else {
+        Codec::H264 {
+            avcc: child_box(&entry, b"avcC").ok_or_else(|| RecordError::Mux("no avcC".into()))?,
+            width,
+            height,
+        }
+    };
+    let audio = match live.audio {
+        Some(a) => {
+            let st = &s[a];
+            let rate = st.clock_rate_hz();
+            let channels = st.channels().map(|c| c.get()).unwrap_or(1);
+            match (st.encoding_name(), st.parameters()) {
+                ("mpeg4-generic", Some(ParametersRef::Audio(p))) => Some((
+                    Codec::Aac {
+                        asc: p.extra_data().to_vec(),
+                        sample_rate: rate,
+                        channels,
+                    },
+                    rate,
+                )),
+                ("pcma", _) => Some((
+                    Codec::G711 {
+                        alaw: true,
+                        sample_rate: rate,
+                        channels,
+                    },
+                    rate,
+                )),
+                ("pcmu", _) => Some((
+                    Codec::G711 {
+                        alaw: false,
+                        sample_rate: rate,
+                        channels,
+                    },
+                    rate,
+                )),
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    Ok(Some(Streams {
+        video,
+        video_rate: s[live.video].clock_rate_hz(),
+        audio,
+    }))
+}
+
+/// Records one input until `stop` turns true: segments, gaps and state changes go to `sink`.
+pub async fn run(
+    cfg: InputConfig,
+    sink: Arc<dyn Sink>,
+    now: Now,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    // What a crash left open is sealed as damaged, never dropped.
+    match crate::segmenter::recover(&cfg.dir) {
+        Ok(found) => {
+            for s in found {
+                sink.sealed(cfg.id, s).await;
+            }
+        }
+        Err(e) => {
+            tracing::error!(input = cfg.id, error = %e, "recorder: recovering open segments failed")
+        }
+    }
+    let mut seg = Segmenter::new(&cfg.dir, &cfg.name, cfg.segment, cfg.prev_sha256.clone());
+    let mut gap_from: Option<SystemTime> = None;
+    let mut reason = String::new();
+    let mut backoff = Duration::from_millis(100);
+    let mut state: Option<InputState> = None;
+    let set_state = |state: &mut Option<InputState>, s: InputState, detail: &str| {
+        let changed = *state != Some(s);
+        *state = Some(s);
+        let sink = sink.clone();
+        let detail = detail.to_owned();
+        async move {
+            if changed {
+                sink.state(cfg.id, s, &detail).await;
+            }
+        }
+    };
+    while !*stop.borrow() {
+        let attempt = tokio::time::timeout(cfg.connect_timeout, connect(&cfg.url)).await;
+        match attempt {
+            Ok(Ok(mut live)) => {
+                backoff = Duration::from_millis(100);
+                let mut params_known = false;
+                loop {
+                    let next = tokio::select! {
+                        _ = stop.changed() => { reason = "recorder stopped".into(); break; }
+                        r = tokio::time::timeout(cfg.frame_timeout, live.demuxed.next()) => r,
+                    };
+                    let item = match next {
+                        Err(_) => {
+                            reason = format!(
+                                "no frame for {} s (camera stalled)",
+                                cfg.frame_timeout.as_secs()
+                            );
+                            break;
+                        }
+                        Ok(None) => {
+                            reason = "the camera ended the stream".into();
+                            break;
+                        }
+                        Ok(Some(Err(e))) => {
+                            reason = format!("camera error: {e}");
+                            break;
+                        }
+                        Ok(Some(Ok(item))) => item,
+                    };
+                    let wall = now();
+                    let result = match item {
+                        CodecItem::VideoFrame(f) if f.stream_id() == live.video => {
+                            if !params_known || f.has_new_parameters() {
+                                match streams_of(&live) {
+                                    Ok(Some(s)) => {
+                                        params_known = true;
+                                        match seg.set_streams(s) {
+                                            Ok(Some(sealed)) => sink.sealed(cfg.id, sealed).await,
+                                            Ok(None) => {}
+                                            Err(e) => {
+                                                tracing::error!(input = cfg.id, error = %e, "recorder: sealing failed")
+                                            }
+                                        }
+                                    }
+                                    Ok(None) => {}
+                                    Err(e) => {
+                                        tracing::warn!(input = cfg.id, error = %e, "recorder: unusable stream parameters")
+                                    }
+                                }
+                            }
+                            let h265 = live.demuxed.streams()[live.video].encoding_name() == "h265";
+                            let key = f.is_random_access_point() || (h265 && hevc_irap(f.data()));
+                            let ts = f.timestamp().elapsed();
+                            let loss = f.loss();
+                            let r = seg.video(ts, key, Bytes::from(f.into_data()), loss, wall);
+                            if seg.is_open() {
+                                if let Some(from) = gap_from.take() {
+                                    sink.gap(
+                                        cfg.id,
+                                        Gap {
+                                            from,
+                                            to: wall,
+                                            reason: reason.clone(),
+                                        },
+                                    )
+                                    .await;
+                                }
+                                set_state(&mut state, InputState::Recording, "").await;
+                            }
+                            r
+                        }
+                        CodecItem::AudioFrame(f) if Some(f.stream_id()) == live.audio => {
+                            seg.audio(f.timestamp().elapsed(), Bytes::copy_from_slice(f.data()));
+                            Ok(None)
+                        }
+                        _ => Ok(None),
+                    };
+                    match result {
+                        Ok(Some(sealed)) => sink.sealed(cfg.id, sealed).await,
+                        Ok(None) => {}
+                        Err(e) => {
+                            reason = format!("storage: {e}");
+                            tracing::error!(input = cfg.id, error = %e, "recorder: writing failed");
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(Err(e)) => reason = e.to_string(),
+            Err(_) => {
+                reason = format!(
+                    "no answer from the camera in {} s",
+                    cfg.connect_timeout.as_secs()
+                )
+            }
+        }
+        // The session is over: seal what was recorded; from now on it is a gap.
+        match seg.close() {
+            Ok(Some(sealed)) => sink.sealed(cfg.id, sealed).await,
+            Ok(None) => {}
+            Err(e) => tracing::error!(input = cfg.id, error = %e, "recorder: sealing failed"),
+        }
+        if gap_from.is_none() {
+            gap_from = Some(now());
+        }
+        if *stop.borrow() {
+            break;
+        }
+        set_state(&mut state, InputState::Reconnecting, &reason).await;
+        tokio::select! {
+            _ = stop.changed() => {}
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(cfg.max_backoff);
+    }
+    if let Some(from) = gap_from.take() {
+        sink.gap(
+            cfg.id,
+            Gap {
+                from,
+                to: now(),
+                reason: "recorder stopped".into(),
+            },
+        )
+        .await;
+    }
+    set_state(&mut state, InputState::Offline, "recorder stopped").await;
+}
