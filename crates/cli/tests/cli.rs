@@ -76,11 +76,12 @@ impl Env {
 
     /// Imports the demo directory and returns a fresh API token for `login`.
     fn seed(&self, login: &str) -> String {
-        let good = write(
-            &self.dir,
-            "directory.toml",
-            glassroom_app::demo::DEMO_DIRECTORY,
-        );
+        self.seed_with(glassroom_app::demo::DEMO_DIRECTORY, login)
+    }
+
+    /// Imports `directory` (TOML) and returns a fresh API token for `login`.
+    fn seed_with(&self, directory: &str, login: &str) -> String {
+        let good = write(&self.dir, "directory.toml", directory);
         let (ok, out, err) = self.run(&["import", "directory", &good]);
         assert!(ok, "{out}{err}");
         let (ok, token, err) = self.run(&["account", "token", login]);
@@ -1180,10 +1181,10 @@ async fn serve_records_a_room_camera_and_seals_every_segment_in_the_ledger() {
         "glassroom.toml",
         "[recorder]\nenabled = true\nsegment_seconds = 2\n",
     );
-    let (child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0", "--config", &config]));
+    let (child, _addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0", "--config", &config]));
     let mut server = Server(child);
     tokio::time::sleep(std::time::Duration::from_secs(7)).await;
-    let state = scalar_text(&env, "SELECT state FROM room_inputs WHERE code = 'cam1' AND room_id = (SELECT id FROM rooms WHERE code = 'akimat-101')").await;
+    let state = scalar_text(&env, "SELECT state FROM room_inputs WHERE code = 'cam-1' AND room_id = (SELECT id FROM rooms WHERE code = 'akimat-101')").await;
     assert_eq!(state, "recording");
     let client = reqwest::Client::new();
     stop(&mut server.0); // SIGTERM: the open segment is sealed before the store closes

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 //! The recorder against real cameras: GStreamer's RTSP server on loopback (tests/rig), checked by
 //! ffprobe and by re-hashing every sealed file.
 

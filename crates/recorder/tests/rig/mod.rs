@@ -36,7 +36,11 @@ use std::time::{Duration, Instant};
 /// The interpreter that has python3-gi (the `python3` on PATH may not).
 pub const PYTHON: &str = "/usr/bin/python3";
 /// The server script.
-pub const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rig/rtsp_camera.py");
+// Relative to any crate under crates/ (the recorder's tests and the CLI's both use the rig).
+pub const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../recorder/tests/rig/rtsp_camera.py"
+);
 /// The installer to point people at when the server is missing.
 pub const INSTALL: &str = "crates/recorder/tests/rig/install.sh";
 /// Every mount the camera serves.
