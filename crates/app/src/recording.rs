@@ -101,3 +101,57 @@ impl RecordingPort for AdminSetStatus {
         Ok(out)
     }
 }
+
+/// The recorder's answer: input states as the recorder reports them, and coverage from the
+/// **sealed segments** (damaged ones recovered after a crash do not count), plus the segment
+/// being written right now when the input is recording (it is sealed within one segment length).
+pub struct SealedSegments;
+
+#[async_trait]
+impl RecordingPort for SealedSegments {
+    async fn room_facts(
+        &self,
+        tx: &mut dyn Tx,
+        dir: &Directory,
+        room_id: i64,
+    ) -> Result<RoomFacts, AppError> {
+        AdminSetStatus.room_facts(tx, dir, room_id).await
+    }
+
+    async fn coverage(
+        &self,
+        tx: &mut dyn Tx,
+        room_id: i64,
+        interval: Interval,
+    ) -> Result<Vec<InputCoverage>, AppError> {
+        let mut out = Vec::new();
+        for input in tx.inputs_of(room_id).await? {
+            let segments = tx
+                .segments_of(input.id, to_us(interval.start()), to_us(interval.end()))
+                .await?;
+            let mut recorded: Vec<Interval> = segments
+                .iter()
+                .filter(|s| !s.damaged)
+                .filter_map(|s| Interval::new(from_us(s.start_us), from_us(s.end_us)).ok())
+                .collect();
+            if input.state == "recording" {
+                let last_end = tx
+                    .last_segment(input.id)
+                    .await?
+                    .map(|s| s.end_us)
+                    .unwrap_or(i64::MIN);
+                let open_from = last_end.max(input.state_since_us);
+                if let Ok(iv) = Interval::new(from_us(open_from), interval.end()) {
+                    recorded.push(iv);
+                }
+            }
+            let covered = interval.covered_by(&recorded);
+            out.push(InputCoverage {
+                input: InputId(input.id),
+                share: covered.as_secs_f64() / interval.duration().as_secs_f64(),
+                gaps: interval.subtract_all(&recorded),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1084,3 +1084,107 @@ async fn reject_cancel_and_no_show_end_a_meeting_with_their_reasons() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn coverage_comes_from_sealed_segments_and_the_segment_being_written() {
+    use glassroom_app::recording::{RecordingPort, SealedSegments};
+    use glassroom_app::store::SegmentRow;
+    use glassroom_app::time::to_us;
+    each_backend(|app| async move {
+        let room = app.id("room", "akimat-101").await;
+        let interval =
+            glassroom_domain::Interval::new(almaty("2026-03-20T10:00"), almaty("2026-03-20T11:00"))
+                .expect("interval");
+        let mut tx = app.app.store.write().await.expect("write");
+        let inputs = tx.inputs_of(room).await.expect("inputs");
+        let (cam, mic) = (inputs[0].clone(), inputs[1].clone());
+        let seg = |input: i64, from: &str, to: &str, damaged: bool, n: i64| SegmentRow {
+            id: 0,
+            input_id: input,
+            start_us: to_us(almaty(from)),
+            end_us: to_us(almaty(to)),
+            path: format!("seg-{input}-{n}.mp4"),
+            size: 1,
+            sha256: "00".into(),
+            prev_sha256: None,
+            damaged,
+            video_frames: 1,
+            audio_frames: 0,
+            lost_packets: 0,
+        };
+        tx.insert_segment(&seg(
+            cam.id,
+            "2026-03-20T09:59:50",
+            "2026-03-20T10:30",
+            false,
+            1,
+        ))
+        .await
+        .expect("segment");
+        tx.insert_segment(&seg(
+            cam.id,
+            "2026-03-20T10:30",
+            "2026-03-20T10:59",
+            false,
+            2,
+        ))
+        .await
+        .expect("segment");
+        // Recovered after a crash: it does not count.
+        tx.insert_segment(&seg(
+            mic.id,
+            "2026-03-20T10:00",
+            "2026-03-20T11:00",
+            true,
+            3,
+        ))
+        .await
+        .expect("segment");
+        tx.commit().await.expect("commit");
+
+        let mut tx = app.app.store.read().await.expect("read");
+        let cov = SealedSegments
+            .coverage(&mut *tx, room, interval)
+            .await
+            .expect("coverage");
+        drop(tx);
+        let cam_cov = cov.iter().find(|c| c.input.0 == cam.id).expect("cam");
+        assert!(
+            (cam_cov.share - 59.0 / 60.0).abs() < 1e-9,
+            "{}",
+            cam_cov.share
+        );
+        assert_eq!(
+            cam_cov.gaps,
+            vec![
+                glassroom_domain::Interval::new(
+                    almaty("2026-03-20T10:59"),
+                    almaty("2026-03-20T11:00")
+                )
+                .expect("gap")
+            ]
+        );
+        let mic_cov = cov.iter().find(|c| c.input.0 == mic.id).expect("mic");
+        assert_eq!(mic_cov.share, 0.0);
+
+        // The camera is recording right now (its open segment began at 10:59): covered to the end.
+        app.raw_exec(&format!(
+            "UPDATE room_inputs SET state = 'recording', state_since_us = {} WHERE id = {}",
+            to_us(almaty("2026-03-20T10:59")),
+            cam.id
+        ))
+        .await
+        .expect("update");
+        let mut tx = app.app.store.read().await.expect("read");
+        let cov = SealedSegments
+            .coverage(&mut *tx, room, interval)
+            .await
+            .expect("coverage");
+        let cam_cov = cov.iter().find(|c| c.input.0 == cam.id).expect("cam");
+        assert!((cam_cov.share - 1.0).abs() < 1e-9, "{}", cam_cov.share);
+        assert!(cam_cov.gaps.is_empty());
+        drop(tx);
+        app
+    })
+    .await;
+}

@@ -50,9 +50,10 @@ pub struct RecorderFile {
     pub segment_seconds: Option<u64>,
 }
 
-/// Starts the recorder when the config asks for it.
+/// Starts the recorder when the config asks for it; the rules then read coverage from its sealed
+/// segments.
 pub async fn start_recorder(
-    app: &App,
+    app: &mut App,
     data: &Path,
     file: &RecorderFile,
 ) -> anyhow::Result<Option<glassroom_app::recorder::Recorder>> {
@@ -67,6 +68,7 @@ pub async fn start_recorder(
         );
         cfg.segment = std::time::Duration::from_secs(s);
     }
+    app.recording = Arc::new(glassroom_app::recording::SealedSegments);
     let r = glassroom_app::recorder::Recorder::start(app, cfg)
         .await
         .map_err(|e| anyhow::anyhow!("starting the recorder: {e}"))?;

@@ -38,12 +38,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .or(file.listen)
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
     let store = super::open_store(&data).await?;
-    let app = super::start_ledger(super::app(store), &data.data, &file.ledger)?;
+    let mut app = super::start_ledger(super::app(store), &data.data, &file.ledger)?;
     app.ensure_shipped_data()
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("loading the shipped calendars")?;
-    let recorder = super::start_recorder(&app, &data.data, &file.recorder).await?;
+    let recorder = super::start_recorder(&mut app, &data.data, &file.recorder).await?;
     super::serve(app, listen, recorder, |addr| {
         tracing::info!(%addr, backend = if data.database_url.is_some() { "postgres" } else { "sqlite" }, "serving");
         println!("Glassroom is serving on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
