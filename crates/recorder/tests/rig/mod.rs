@@ -52,8 +52,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 const BIND_RETRY_FOR: Duration = Duration::from_secs(10);
 const BIND_RETRY_EVERY: Duration = Duration::from_millis(200);
 /// Exit codes of rtsp_camera.py.
-const EXIT_MISSING: i32 = 2;
-const EXIT_BIND: i32 = 3;
+const EXIT_MISSING: i32 = 10; // not 2: python exits 2 when it cannot open the script
+const EXIT_BIND: i32 = 11;
 /// Lines of the server's stderr kept for error messages.
 const STDERR_LINES: usize = 40;
 

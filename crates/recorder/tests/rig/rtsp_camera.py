@@ -24,8 +24,8 @@ waits for EOF on stdin (the parent's end of the pipe closing, however the
 parent died) and then ends the server with SIGCONT+SIGTERM, SIGKILL after 2 s;
 being a separate process it works while the server is SIGSTOPped.
 
-Exit codes: 0 clean, 2 GStreamer / RTSP server / a plugin missing (message
-starting with MISSING on stderr), 3 could not bind the port (BIND_FAILED).
+Exit codes: 0 clean, 10 GStreamer / RTSP server / a plugin missing (message
+starting with MISSING on stderr), 11 could not bind the port (BIND_FAILED).
 """
 
 import argparse
@@ -34,8 +34,9 @@ import signal
 import sys
 import time
 
-EXIT_MISSING = 2
-EXIT_BIND = 3
+# Not 2: python exits 2 itself when it cannot open the script (argparse too).
+EXIT_MISSING = 10
+EXIT_BIND = 11
 
 REQUIRED_ELEMENTS = [
     "videotestsrc", "videoconvert", "x264enc", "x265enc", "rtph264pay",
