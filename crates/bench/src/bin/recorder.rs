@@ -80,15 +80,20 @@ async fn main() -> anyhow::Result<()> {
     let streams: usize = arg("--streams", 16);
     let seconds: u64 = arg("--seconds", 20);
     let mount: String = arg("--mount", "big".to_string());
-    let cam = rig::Camera::start_shared().ok_or_else(|| anyhow::anyhow!("the camera rig is not installed"))?;
+    // One encoder per client by default (the rig's shared mode disturbs clients that are already
+    // attached when another joins); `--shared` for many streams.
+    let shared = std::env::args().any(|a| a == "--shared");
+    let cam = if shared { rig::Camera::start_shared() } else { rig::Camera::start() }
+        .ok_or_else(|| anyhow::anyhow!("the camera rig is not installed"))?;
     let url = cam.url(&mount);
     let dir = std::env::temp_dir().join(format!("glassroom_bench_rec_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    println!("{streams} streams of {url} (shared camera pipeline), {seconds} s each side");
+    println!("{streams} streams of {url} ({} camera pipeline), {seconds} s each side", if shared { "one shared" } else { "one per stream" });
 
     // ffmpeg -c copy: one process per stream, 10 s fragmented-MP4 segments.
+    let with_ffmpeg = !std::env::args().any(|a| a == "--no-ffmpeg");
     let mut children = Vec::new();
-    for i in 0..streams {
+    for i in (0..streams).filter(|_| with_ffmpeg) {
         let out = dir.join(format!("ff{i}"));
         std::fs::create_dir_all(&out)?;
         children.push(
@@ -110,6 +115,7 @@ async fn main() -> anyhow::Result<()> {
     let ff_cpu: f64 = after.iter().zip(&before).map(|(a, b)| a.0 - b.0).sum::<f64>() / seconds as f64;
     let ff_rss: u64 = after.iter().map(|a| a.1).sum();
     let ff_per = ff_cpu / streams as f64;
+    let ff_rss = if with_ffmpeg { ff_rss } else { 0 };
     println!("ffmpeg -c copy     CPU {:>6.2} % of a core per stream   RSS {:>6.1} MB per stream", 100.0 * ff_per, ff_rss as f64 / 1024.0 / streams as f64);
 
     // The recorder, in this process.
