@@ -1102,14 +1102,26 @@ async fn the_log_is_published_to_an_s3_compatible_store_and_verifies_from_there(
     let mut server = Server(child);
     let max = scalar_i64(&env, "SELECT MAX(seq) FROM events").await as u64;
     let size = wait_sealed(&client, &addr, max).await;
-    // Published in the bucket, not on local disk.
-    let cp = client
-        .get(format!("{s3_url}/glassroom-log/akimat/checkpoint"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(cp.status(), 200);
-    let text = cp.text().await.expect("text");
+    // Published in the bucket, not on local disk (the checkpoint object is written just after the
+    // checkpoint is stored: wait for it).
+    let mut cp = None;
+    for _ in 0..200 {
+        let r = client
+            .get(format!("{s3_url}/glassroom-log/akimat/checkpoint"))
+            .send()
+            .await
+            .expect("get");
+        if r.status() == 200 {
+            let text = r.text().await.expect("text");
+            if text.starts_with(&format!("s3.glassroom.kz/ledger\n{size}\n")) {
+                cp = Some(text);
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let text = cp.expect("the checkpoint of the sealed size is in the bucket");
+
     assert!(
         text.starts_with(&format!("s3.glassroom.kz/ledger\n{size}\n")),
         "{text}"

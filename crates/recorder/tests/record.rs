@@ -274,17 +274,29 @@ async fn sixteen_cameras_are_recorded_at_once_without_loss() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_leaves_no_unsealed_file_unaccounted_for() {
-    let Some(cam) = rig::Camera::start() else { return };
+    let Some(cam) = rig::Camera::start() else {
+        return;
+    };
     let r = record(&cam.url("h264"), "crash", Duration::from_secs(30));
     tokio::time::sleep(Duration::from_secs(3)).await;
     // The process dies mid-segment: nothing is closed, sealed or reported.
     r.task.abort();
     let _ = r.task.await;
     let dir = r.dir.clone();
-    let partial: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".mp4.partial")).collect();
+    let partial: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".mp4.partial"))
+        .collect();
     assert_eq!(partial.len(), 1, "one open segment left behind");
     // On restart it is sealed as damaged and reported, with the hash of its exact bytes.
-    let r2 = record_in(dir.clone(), &cam.url("h264"), "crash", Duration::from_secs(2));
+    let r2 = record_in(
+        dir.clone(),
+        &cam.url("h264"),
+        "crash",
+        Duration::from_secs(2),
+    );
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (seen, dir) = r2.finish().await;
     let recovered: Vec<_> = seen.sealed.iter().filter(|s| s.damaged).collect();
@@ -293,8 +305,15 @@ async fn a_crash_leaves_no_unsealed_file_unaccounted_for() {
     assert!(s.path.to_string_lossy().ends_with(".damaged.mp4"));
     let bytes = std::fs::read(&s.path).expect("recovered file");
     assert_eq!(hex::encode(Sha256::digest(&bytes)), s.sha256);
-    assert!(bytes.len() > 10_000, "the recovered file keeps what was written ({} bytes)", bytes.len());
+    assert!(
+        bytes.len() > 10_000,
+        "the recovered file keeps what was written ({} bytes)",
+        bytes.len()
+    );
     assert!(!partial[0].exists());
-    assert!(seen.sealed.iter().any(|s| !s.damaged), "recording went on after the recovery");
+    assert!(
+        seen.sealed.iter().any(|s| !s.damaged),
+        "recording went on after the recovery"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

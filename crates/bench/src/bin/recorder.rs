@@ -83,12 +83,23 @@ async fn main() -> anyhow::Result<()> {
     // One encoder per client by default (the rig's shared mode disturbs clients that are already
     // attached when another joins); `--shared` for many streams.
     let shared = std::env::args().any(|a| a == "--shared");
-    let cam = if shared { rig::Camera::start_shared() } else { rig::Camera::start() }
-        .ok_or_else(|| anyhow::anyhow!("the camera rig is not installed"))?;
+    let cam = if shared {
+        rig::Camera::start_shared()
+    } else {
+        rig::Camera::start()
+    }
+    .ok_or_else(|| anyhow::anyhow!("the camera rig is not installed"))?;
     let url = cam.url(&mount);
     let dir = std::env::temp_dir().join(format!("glassroom_bench_rec_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    println!("{streams} streams of {url} ({} camera pipeline), {seconds} s each side", if shared { "one shared" } else { "one per stream" });
+    println!(
+        "{streams} streams of {url} ({} camera pipeline), {seconds} s each side",
+        if shared {
+            "one shared"
+        } else {
+            "one per stream"
+        }
+    );
 
     // ffmpeg -c copy: one process per stream, 10 s fragmented-MP4 segments.
     let with_ffmpeg = !std::env::args().any(|a| a == "--no-ffmpeg");
@@ -98,25 +109,58 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(&out)?;
         children.push(
             std::process::Command::new("ffmpeg")
-                .args(["-nostdin", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", &url, "-c", "copy", "-f", "segment", "-segment_time", "10", "-segment_format", "mp4", "-segment_format_options", "movflags=+frag_keyframe+empty_moov+default_base_moof"])
+                .args([
+                    "-nostdin",
+                    "-loglevel",
+                    "error",
+                    "-rtsp_transport",
+                    "tcp",
+                    "-i",
+                    &url,
+                    "-c",
+                    "copy",
+                    "-f",
+                    "segment",
+                    "-segment_time",
+                    "10",
+                    "-segment_format",
+                    "mp4",
+                    "-segment_format_options",
+                    "movflags=+frag_keyframe+empty_moov+default_base_moof",
+                ])
                 .arg(out.join("seg%05d.mp4"))
                 .stdout(std::process::Stdio::null())
                 .spawn()?,
         );
     }
     tokio::time::sleep(Duration::from_secs(3)).await; // connect, then measure a steady state
-    let before: Vec<(f64, u64)> = children.iter().map(|c| usage(&c.id().to_string())).collect();
+    let before: Vec<(f64, u64)> = children
+        .iter()
+        .map(|c| usage(&c.id().to_string()))
+        .collect();
     tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let after: Vec<(f64, u64)> = children.iter().map(|c| usage(&c.id().to_string())).collect();
+    let after: Vec<(f64, u64)> = children
+        .iter()
+        .map(|c| usage(&c.id().to_string()))
+        .collect();
     for c in &mut children {
         let _ = c.kill();
         let _ = c.wait();
     }
-    let ff_cpu: f64 = after.iter().zip(&before).map(|(a, b)| a.0 - b.0).sum::<f64>() / seconds as f64;
+    let ff_cpu: f64 = after
+        .iter()
+        .zip(&before)
+        .map(|(a, b)| a.0 - b.0)
+        .sum::<f64>()
+        / seconds as f64;
     let ff_rss: u64 = after.iter().map(|a| a.1).sum();
     let ff_per = ff_cpu / streams as f64;
     let ff_rss = if with_ffmpeg { ff_rss } else { 0 };
-    println!("ffmpeg -c copy     CPU {:>6.2} % of a core per stream   RSS {:>6.1} MB per stream", 100.0 * ff_per, ff_rss as f64 / 1024.0 / streams as f64);
+    println!(
+        "ffmpeg -c copy     CPU {:>6.2} % of a core per stream   RSS {:>6.1} MB per stream",
+        100.0 * ff_per,
+        ff_rss as f64 / 1024.0 / streams as f64
+    );
 
     // The recorder, in this process.
     let count = Arc::new(Mutex::new(Count::default()));
@@ -127,7 +171,12 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..streams {
         let mut cfg = InputConfig::new(i as i64, &url, dir.join(format!("gr{i}")), "seg");
         cfg.segment = Duration::from_secs(10);
-        tasks.push(tokio::spawn(capture::run(cfg, Arc::new(Counter(count.clone())), now.clone(), rx.clone())));
+        tasks.push(tokio::spawn(capture::run(
+            cfg,
+            Arc::new(Counter(count.clone())),
+            now.clone(),
+            rx.clone(),
+        )));
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (cpu0, _) = usage("self");
@@ -140,14 +189,27 @@ async fn main() -> anyhow::Result<()> {
         let _ = t.await;
     }
     let gr_per = (cpu1 - cpu0) / wall_s / streams as f64;
-    let c = count.lock().map(|c| (c.sealed, c.frames, c.lost, c.gaps)).unwrap_or_default();
+    let c = count
+        .lock()
+        .map(|c| (c.sealed, c.frames, c.lost, c.gaps))
+        .unwrap_or_default();
     println!(
         "glassroom recorder CPU {:>6.2} % of a core per stream   RSS {:>6.1} MB per stream (process growth)",
         100.0 * gr_per,
         rss1.saturating_sub(rss0) as f64 / 1024.0 / streams as f64
     );
-    println!("recorder / ffmpeg CPU per stream: {:.3} (target ≤ 0.2)", gr_per / ff_per);
-    println!("recorder: {} segments sealed, {} frames ({:.1} fps per stream), {} RTP packets lost, {} gaps", c.0, c.1, c.1 as f64 / (seconds + 3) as f64 / streams as f64, c.2, c.3);
+    println!(
+        "recorder / ffmpeg CPU per stream: {:.3} (target ≤ 0.2)",
+        gr_per / ff_per
+    );
+    println!(
+        "recorder: {} segments sealed, {} frames ({:.1} fps per stream), {} RTP packets lost, {} gaps",
+        c.0,
+        c.1,
+        c.1 as f64 / (seconds + 3) as f64 / streams as f64,
+        c.2,
+        c.3
+    );
     let _ = std::fs::remove_dir_all(&dir);
     drop(cam);
     Ok(())
