@@ -6,7 +6,7 @@
 //! (needs the camera rig: `sh crates/recorder/tests/rig/install.sh`, and ffmpeg)
 
 #[path = "../../../recorder/tests/rig/mod.rs"]
-#[allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod rig;
 
 use std::sync::{Arc, Mutex};
