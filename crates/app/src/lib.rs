@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod ledger;
 pub mod meetings;
+pub mod playback;
 pub mod recorder;
 pub mod recording;
 pub mod time;
@@ -34,8 +35,12 @@ pub struct AppConfig {
     pub max_meeting_minutes: i64,
     /// Longest window a business may offer as "when I can come" in a request.
     pub max_wished_window_days: i64,
-    /// Shortest written justification for an override.
+    /// Shortest written justification for an override (and purpose for opening recordings).
     pub min_justification_chars: usize,
+    /// Where the recorder's segments are (`<data>/recordings`); none: no recordings to play.
+    pub recordings_dir: Option<std::path::PathBuf>,
+    /// How long a stated purpose opens a meeting's recordings.
+    pub access_hours: i64,
 }
 
 impl Default for AppConfig {
@@ -44,6 +49,8 @@ impl Default for AppConfig {
             max_meeting_minutes: 8 * 60,
             max_wished_window_days: 92,
             min_justification_chars: 20,
+            recordings_dir: None,
+            access_hours: 8,
         }
     }
 }

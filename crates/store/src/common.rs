@@ -484,6 +484,16 @@ macro_rules! impl_tx {
                 Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets FROM recording_segments WHERE input_id = $1 ORDER BY start_us DESC, id DESC LIMIT 1")
                     .bind(input_id).fetch_optional(&mut *self.tx).await?)
             }
+            async fn insert_access(&mut self, a: &crate::AccessRow) -> crate::Result<i64> {
+                Ok(sqlx::query_scalar("INSERT INTO recording_access (account_id, meeting_id, purpose, at_us) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(a.account_id).bind(a.meeting_id).bind(&a.purpose).bind(a.at_us).fetch_one(&mut *self.tx).await?)
+            }
+            async fn access(&mut self, id: i64) -> crate::Result<Option<crate::AccessRow>> {
+                Ok(sqlx::query_as("SELECT id, account_id, meeting_id, purpose, at_us FROM recording_access WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?)
+            }
+            async fn segment(&mut self, id: i64) -> crate::Result<Option<crate::SegmentRow>> {
+                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets FROM recording_segments WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?)
+            }
             async fn latest_checkpoint(&mut self) -> crate::Result<Option<crate::CheckpointRow>> {
                 Ok(sqlx::query_as("SELECT size, root, note, at_us FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *self.tx).await?)
             }

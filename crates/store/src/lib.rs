@@ -211,6 +211,9 @@ pub trait Tx: Send {
     ) -> Result<Vec<SegmentRow>>;
     /// The newest segment of an input (the hash chain continues from it).
     async fn last_segment(&mut self, input_id: i64) -> Result<Option<SegmentRow>>;
+    async fn insert_access(&mut self, a: &AccessRow) -> Result<i64>;
+    async fn access(&mut self, id: i64) -> Result<Option<AccessRow>>;
+    async fn segment(&mut self, id: i64) -> Result<Option<SegmentRow>>;
     async fn latest_checkpoint(&mut self) -> Result<Option<CheckpointRow>>;
     async fn checkpoint_at(&mut self, size: i64) -> Result<Option<CheckpointRow>>;
     async fn upsert_cosignature(

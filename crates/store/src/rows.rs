@@ -233,6 +233,16 @@ pub struct SegmentRow {
     pub lost_packets: i64,
 }
 
+/// A grant to play a meeting's recordings, with its purpose.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccessRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub meeting_id: i64,
+    pub purpose: String,
+    pub at_us: i64,
+}
+
 /// A signed checkpoint as the sequencer stored it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CheckpointRow {

@@ -195,7 +195,8 @@ impl TestApp {
         )
         .expect("ledger");
         let sequencer = ledger.spawn();
-        let app = App::new(store, Arc::new(clock.clone())).with_ledger(ledger);
+        let mut app = App::new(store, Arc::new(clock.clone())).with_ledger(ledger);
+        app.config.recordings_dir = Some(ledger_data.join("recordings"));
         app.ensure_shipped_data().await.expect("shipped calendars");
         let directory =
             glassroom_app::directory::parse_directory(glassroom_app::demo::DEMO_DIRECTORY, "toml")

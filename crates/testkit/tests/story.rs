@@ -1188,3 +1188,167 @@ async fn coverage_comes_from_sealed_segments_and_the_segment_being_written() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_sealed_first() {
+    use glassroom_app::store::SegmentRow;
+    use glassroom_app::time::to_us;
+    each_backend(|app| async move {
+        let id = request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
+        let official = app.token("akhmetov").await;
+        let body = schedule_body(
+            &app,
+            "akimat-101",
+            "2026-03-20T10:00:00+05:00",
+            "2026-03-20T11:00:00+05:00",
+            &["omarova", "bekov"],
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{id}/schedule"),
+                Some(&official),
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // Two sealed segments of the room's camera inside the meeting, one outside.
+        let room = app.id("room", "akimat-101").await;
+        let dir = app
+            .ledger_data
+            .join("recordings")
+            .join("akimat-101")
+            .join("cam-1");
+        std::fs::create_dir_all(&dir).expect("dir");
+        let mut tx = app.app.store.write().await.expect("write");
+        let cam = tx.inputs_of(room).await.expect("inputs")[0].clone();
+        for (n, from, to) in [
+            (1, "2026-03-20T10:00", "2026-03-20T10:30"),
+            (2, "2026-03-20T10:30", "2026-03-20T11:00"),
+            (3, "2026-03-20T12:00", "2026-03-20T12:10"),
+        ] {
+            let bytes: Vec<u8> = (0..1000u32).map(|i| (i * n) as u8).collect();
+            let path = format!("akimat-101/cam-1/seg-{n}-{}.mp4", app.backend as u8);
+            std::fs::write(app.ledger_data.join("recordings").join(&path), &bytes).expect("file");
+            use sha2::Digest;
+            tx.insert_segment(&SegmentRow {
+                id: 0,
+                input_id: cam.id,
+                start_us: to_us(almaty(from)),
+                end_us: to_us(almaty(to)),
+                path,
+                size: 1000,
+                sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+                prev_sha256: None,
+                damaged: false,
+                video_frames: 1,
+                audio_frames: 0,
+                lost_packets: 0,
+            })
+            .await
+            .expect("segment");
+        }
+        tx.commit().await.expect("commit");
+
+        let path = format!("/api/v1/meetings/{id}/recordings");
+        let purpose = json!({"purpose": "Проверка жалобы № 17 о нарушении порядка встречи"});
+        // An official of the organisation may not; nobody without a purpose may.
+        let r = app.post(&path, Some(&official), &purpose).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let compliance = app.token("kassymov").await;
+        let r = app
+            .call(
+                reqwest::Method::POST,
+                &path,
+                Some(&compliance),
+                Some(&json!({"purpose": "проверка"}).to_string()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.body["errors"][0]["field"], "purpose");
+        assert_eq!(r.body["errors"][0]["code"], "too_short");
+        let events_before = app
+            .get(&format!("/api/v1/meetings/{id}/events"), Some(&compliance))
+            .await
+            .body
+            .as_array()
+            .expect("events")
+            .len();
+
+        let r = app.post(&path, Some(&compliance), &purpose).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let segments = r.body["segments"].as_array().expect("segments").clone();
+        assert_eq!(segments.len(), 2, "only the meeting's segments: {}", r.body);
+        // The access is an event, stored before a byte was served.
+        let events = app
+            .get(&format!("/api/v1/meetings/{id}/events"), Some(&compliance))
+            .await
+            .body;
+        let events = events.as_array().expect("events");
+        assert_eq!(events.len(), events_before + 1);
+        let last = events.last().expect("event");
+        assert_eq!(last["kind"], "recording.accessed");
+        assert_eq!(last["actor"], "account:kassymov");
+        assert_eq!(
+            last["body"]["data"]["purpose"],
+            "Проверка жалобы № 17 о нарушении порядка встречи"
+        );
+
+        let url = segments[0]["url"].as_str().expect("url").to_owned();
+        let res = app
+            .client
+            .get(format!("{}{url}", app.base))
+            .bearer_auth(&compliance)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "video/mp4");
+        let bytes = res.bytes().await.expect("bytes");
+        use sha2::Digest;
+        assert_eq!(
+            hex::encode(sha2::Sha256::digest(&bytes)),
+            segments[0]["sha256"].as_str().expect("sha")
+        );
+        let res = app
+            .client
+            .get(format!("{}{url}", app.base))
+            .bearer_auth(&compliance)
+            .header("range", "bytes=100-199")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(res.headers()["content-range"], "bytes 100-199/1000");
+        assert_eq!(res.bytes().await.expect("bytes").as_ref(), &bytes[100..200]);
+        let res = app
+            .client
+            .get(format!("{}{url}", app.base))
+            .bearer_auth(&compliance)
+            .header("range", "bytes=5000-")
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+        // Someone else's grant is not yours; a grant expires.
+        let auditor = app.token("tulegenova").await;
+        let r = app.get(&url, Some(&auditor)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = app.get(&url, None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        app.clock.advance(jiff::SignedDuration::from_hours(9));
+        let r = app.get(&url, Some(&compliance)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.body["errors"][0]["code"], "expired");
+        app
+    })
+    .await;
+}

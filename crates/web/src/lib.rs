@@ -7,6 +7,7 @@ mod handlers;
 mod log;
 mod metrics;
 mod problem;
+mod recordings;
 
 use std::sync::Arc;
 
@@ -51,6 +52,11 @@ pub fn router(app: App) -> Router {
         )
         .route("/meetings/{id}/publish", post(handlers::publish))
         .route("/meetings/{id}/confirm", post(handlers::confirm))
+        .route("/meetings/{id}/recordings", post(recordings::open))
+        .route(
+            "/recordings/{access}/segments/{segment}",
+            get(recordings::segment),
+        )
         .route("/me", get(handlers::me))
         .route("/me/meetings", get(handlers::my_meetings))
         .route("/organisations", get(handlers::organisations))

@@ -43,6 +43,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("loading the shipped calendars")?;
+    app.config.recordings_dir = Some(data.data.join("recordings"));
     let recorder = super::start_recorder(&mut app, &data.data, &file.recorder).await?;
     super::serve(app, listen, recorder, |addr| {
         tracing::info!(%addr, backend = if data.database_url.is_some() { "postgres" } else { "sqlite" }, "serving");

@@ -41,6 +41,8 @@ problem-payload_too_large = Request too large
 
 ## Field errors
 field-required = “{ $field }” is required.
+field-expired = This access has expired: state the purpose again.
+field-too_short = Too short: please say more.
 field-invalid_cosignature = The witness cosignature is invalid or the witness is not known to this log.
 field-too_long = “{ $field }” is too long.
 field-invalid_kind = “{ $field }” has a kind that is not allowed.

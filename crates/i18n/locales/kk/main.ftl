@@ -41,6 +41,8 @@ problem-payload_too_large = Сұраныс тым үлкен
 
 ## Өріс қателері
 field-required = «{ $field }» өрісі міндетті.
+field-expired = Қолжетімділік мерзімі өтті: мақсатты қайта көрсетіңіз.
+field-too_short = Тым қысқа: толығырақ жазыңыз.
 field-invalid_cosignature = Куәгердің қолтаңбасы жарамсыз немесе куәгер журналға белгісіз.
 field-too_long = «{ $field }» өрісі тым ұзын.
 field-invalid_kind = «{ $field }» өрісінде рұқсат етілмеген түр.

@@ -41,6 +41,8 @@ problem-payload_too_large = Слишком большой запрос
 
 ## Ошибки полей
 field-required = Поле «{ $field }» обязательно.
+field-expired = Срок доступа истёк: укажите цель снова.
+field-too_short = Слишком коротко: опишите подробнее.
 field-invalid_cosignature = Подпись свидетеля недействительна или свидетель неизвестен журналу.
 field-too_long = Поле «{ $field }» слишком длинное.
 field-invalid_kind = Недопустимый вид в поле «{ $field }».

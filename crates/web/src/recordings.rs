@@ -1,0 +1,180 @@
+//! Playing a meeting's recordings: state a purpose (a ledger event, committed first), then fetch
+//! segments under that grant, with HTTP range requests so a browser's player can seek.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use glassroom_app::AppError;
+
+use crate::AppState;
+use crate::extract::{Auth, IdPath, JsonBody, ReqLang};
+use crate::handlers::{ApiResult, OrProblem};
+use crate::problem::Problem;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenBody {
+    /// Why the recordings are opened (at least 20 characters); sealed in the ledger.
+    pub purpose: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SegmentDto {
+    pub id: i64,
+    pub input: String,
+    pub start: String,
+    pub end: String,
+    pub size: i64,
+    /// SHA-256 of the file, as sealed in the ledger.
+    pub sha256: String,
+    /// Recovered after a crash, possibly truncated.
+    pub damaged: bool,
+    /// Fragmented MP4; supports range requests.
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpenedDto {
+    pub access: i64,
+    pub meeting: i64,
+    pub from: String,
+    pub to: String,
+    pub segments: Vec<SegmentDto>,
+}
+
+fn at(us: i64) -> String {
+    glassroom_app::time::from_us(us).to_string()
+}
+
+/// Opens a meeting's recordings for a compliance officer or auditor, after a stated purpose.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/recordings", tag = "meetings", params(("id" = i64, Path)), request_body = OpenBody, security(("bearer" = [])), responses((status = 201, description = "Opened; the access is in the ledger", body = OpenedDto), (status = 422, description = "No purpose, or too short (problem+json)", body = Problem), (status = 403, description = "Only compliance officers and auditors of the meeting's organisation (problem+json)", body = Problem), (status = 404, description = "No such meeting, or nothing to record yet (problem+json)", body = Problem)))]
+pub async fn open(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Auth(actor): Auth,
+    IdPath(id): IdPath,
+    JsonBody(b): JsonBody<OpenBody>,
+) -> ApiResult<(StatusCode, Json<OpenedDto>)> {
+    let o = s
+        .app
+        .open_recordings(&actor, id, &b.purpose)
+        .await
+        .or_problem(lang)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(OpenedDto {
+            access: o.access,
+            meeting: o.meeting,
+            from: at(o.from_us),
+            to: at(o.to_us),
+            segments: o
+                .segments
+                .into_iter()
+                .map(|v| SegmentDto {
+                    url: format!("/api/v1/recordings/{}/segments/{}", o.access, v.id),
+                    id: v.id,
+                    input: v.input,
+                    start: at(v.start_us),
+                    end: at(v.end_us),
+                    size: v.size,
+                    sha256: v.sha256,
+                    damaged: v.damaged,
+                })
+                .collect(),
+        }),
+    ))
+}
+
+/// `bytes=a-b`, `bytes=a-`, `bytes=-n` (one range) → the inclusive range within `len`.
+fn range(h: &str, len: u64) -> Option<(u64, u64)> {
+    let spec = h.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') || len == 0 {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", n) => {
+            let n: u64 = n.parse().ok()?;
+            (len.saturating_sub(n), len - 1)
+        }
+        (a, "") => (a.parse().ok()?, len - 1),
+        (a, b) => (a.parse().ok()?, b.parse::<u64>().ok()?.min(len - 1)),
+    };
+    (start <= end && start < len).then_some((start, end))
+}
+
+/// A segment's bytes under an access grant (range requests supported).
+#[utoipa::path(get, path = "/api/v1/recordings/{access}/segments/{segment}", tag = "meetings", params(("access" = i64, Path), ("segment" = i64, Path)), security(("bearer" = [])), responses((status = 200, description = "The sealed file (video/mp4)"), (status = 206, description = "Part of it"), (status = 416, description = "Range not satisfiable"), (status = 403, description = "Not your access (problem+json)", body = Problem), (status = 404, description = "Not found (problem+json)", body = Problem)))]
+pub async fn segment(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Auth(actor): Auth,
+    Path((access, segment)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let num = |field: &'static str, v: &str| {
+        v.parse::<i64>().map_err(|_| {
+            AppError::invalid(field, "invalid_type", format!("{v} is not a numeric id"))
+        })
+    };
+    let access = num("access", &access).or_problem(lang)?;
+    let segment = num("segment", &segment).or_problem(lang)?;
+    let (view, path) = s
+        .app
+        .recording_segment(&actor, access, segment)
+        .await
+        .or_problem(lang)?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| AppError::Unavailable(format!("{}: {e}", path.display())))
+        .or_problem(lang)?;
+    let len = bytes.len() as u64;
+    let etag = format!("\"{}\"", view.sha256);
+    let common = [
+        (header::CONTENT_TYPE, "video/mp4".to_owned()),
+        (header::ACCEPT_RANGES, "bytes".to_owned()),
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, "private, no-store".to_owned()),
+    ];
+    match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        None => Ok((StatusCode::OK, common, bytes).into_response()),
+        Some(h) => match range(h, len) {
+            Some((a, b)) => {
+                let part = bytes[a as usize..=b as usize].to_vec();
+                let mut r = (StatusCode::PARTIAL_CONTENT, common, part).into_response();
+                if let Ok(v) = header::HeaderValue::from_str(&format!("bytes {a}-{b}/{len}")) {
+                    r.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                Ok(r)
+            }
+            None => {
+                let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                if let Ok(v) = header::HeaderValue::from_str(&format!("bytes */{len}")) {
+                    r.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                Ok(r)
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(range("bytes=0-9", 100), Some((0, 9)));
+        assert_eq!(range("bytes=90-", 100), Some((90, 99)));
+        assert_eq!(range("bytes=-10", 100), Some((90, 99)));
+        assert_eq!(range("bytes=50-500", 100), Some((50, 99)));
+        assert_eq!(range("bytes=100-", 100), None);
+        assert_eq!(range("bytes=9-0", 100), None);
+        assert_eq!(range("bytes=0-1,5-6", 100), None);
+        assert_eq!(range("items=0-1", 100), None);
+    }
+}
