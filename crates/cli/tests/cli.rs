@@ -1238,9 +1238,28 @@ async fn serve_records_a_room_camera_and_seals_every_segment_in_the_ledger() {
             String::from_utf8_lossy(&probe.stderr)
         );
     }
-    // And the ledger holds them: verify passes.
+    // And the ledger holds them: verify passes, checking every file against its sealed hash.
     let (ok, out, err) = verify(&env, &[]);
     assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!("recordings: {segments} sealed files match")),
+        "{out}"
+    );
+    // One byte of one stored segment changed: caught, naming the file.
+    let path = scalar_text(
+        &env,
+        "SELECT path FROM recording_segments ORDER BY id LIMIT 1",
+    )
+    .await;
+    let file = env.dir.join("recordings").join(&path);
+    flip(&file, 5000);
+    let (ok, _, err) = verify(&env, &[]);
+    assert!(
+        !ok && err.contains(&path) && err.contains("does not match the hash sealed in the ledger"),
+        "{err}"
+    );
+    flip(&file, 5000);
+    assert!(verify(&env, &[]).0);
     drop(client);
     drop(cam);
     env.drop().await;

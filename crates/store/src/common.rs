@@ -455,6 +455,9 @@ macro_rules! impl_tx {
                     .bind(after).bind(limit).bind("\u{1f}").fetch_all(&mut *self.tx).await?;
                 rows.into_iter().map(|(seq, at_us, packed)| crate::rows::unpack_event(seq, at_us, &packed)).collect()
             }
+            async fn events_of_kind(&mut self, kind: &str) -> crate::Result<Vec<crate::EventRow>> {
+                Ok(sqlx::query_as("SELECT seq, at_us, kind, subject, actor, body FROM events WHERE kind = $1 ORDER BY seq").bind(kind).fetch_all(&mut *self.tx).await?)
+            }
             async fn max_event_seq(&mut self) -> crate::Result<i64> {
                 Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *self.tx).await?)
             }

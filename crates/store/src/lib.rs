@@ -191,6 +191,8 @@ pub trait Tx: Send {
     /// packed in one value (a third of the per-value cost of the drivers).
     async fn events_for_audit(&mut self, after: i64, limit: i64) -> Result<Vec<EventRow>>;
     async fn max_event_seq(&mut self) -> Result<i64>;
+    /// Events of one kind, in order.
+    async fn events_of_kind(&mut self, kind: &str) -> Result<Vec<EventRow>>;
     /// The sequencer's persisted tree state: (size, state bytes).
     async fn ledger_state(&mut self) -> Result<(i64, Vec<u8>)>;
     /// Stores a new checkpoint and the state at its size, if the stored state is still at

@@ -220,6 +220,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             bail!("verification FAILED: {f}");
         }
     };
+    // Locally: every recording file the ledger names is byte for byte the sealed one.
+    let mut recordings = None;
+    if let Some(s) = &store {
+        match audit::audit_recordings(&**s, &args.data.data.join("recordings")).await {
+            Ok(n) => recordings = Some(n),
+            Err(f) => {
+                s.close().await;
+                bail!("verification FAILED: {f}");
+            }
+        }
+    }
     if let Some(s) = store {
         s.close().await;
     }
@@ -248,6 +259,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "events: {} stored events match their leaves; {} committed since the checkpoint (not sealed yet)",
             report.events_checked, report.pending_events
         );
+    }
+    if let Some(n) = recordings {
+        println!("recordings: {n} sealed files match the hashes in the ledger");
     }
     match &policy.remembered {
         Some(old) => println!(
