@@ -63,6 +63,8 @@ pub struct App {
     pub config: AppConfig,
     /// The transparency log, when this process runs one.
     pub ledger: Option<Arc<ledger::Ledger>>,
+    /// Live input health, when this process records.
+    pub recorder_health: Option<Arc<glassroom_recorder::HealthBoard>>,
     directory: Arc<context::DirectoryCache>,
     decisions: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Envelope>>>,
 }
@@ -75,6 +77,7 @@ impl App {
             recording: Arc::new(recording::AdminSetStatus),
             config: AppConfig::default(),
             ledger: None,
+            recorder_health: None,
             directory: Arc::new(context::DirectoryCache::default()),
             decisions: Arc::new(std::sync::OnceLock::new()),
         }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use glassroom_recorder::capture::{self, InputConfig};
 use glassroom_recorder::{Gap, InputState, Sealed, Sink};
+pub use glassroom_recorder::{Health, HealthBoard, InputState as LiveState};
 use glassroom_store::SegmentRow;
 
 use crate::time::to_us;
@@ -37,6 +38,7 @@ impl RecorderConfig {
 pub struct Recorder {
     stop: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    health: Arc<glassroom_recorder::HealthBoard>,
 }
 
 struct AppSink {
@@ -187,6 +189,7 @@ impl Recorder {
             }
         });
         let (stop, rx) = tokio::sync::watch::channel(false);
+        let health = Arc::new(glassroom_recorder::HealthBoard::default());
         let mut tasks = Vec::new();
         for i in inputs {
             let room = rooms
@@ -197,6 +200,7 @@ impl Recorder {
             c.segment = cfg.segment;
             c.frame_timeout = cfg.frame_timeout;
             c.prev_sha256 = prev.get(&i.id).cloned().flatten();
+            c.health = Some(health.clone());
             tasks.push(tokio::spawn(capture::run(
                 c,
                 sink.clone(),
@@ -204,7 +208,16 @@ impl Recorder {
                 rx.clone(),
             )));
         }
-        Ok(Recorder { stop, tasks })
+        Ok(Recorder {
+            stop,
+            tasks,
+            health,
+        })
+    }
+
+    /// Live health of every input being recorded.
+    pub fn health(&self) -> Arc<glassroom_recorder::HealthBoard> {
+        self.health.clone()
     }
 
     /// Seals what is open and stops.
@@ -213,5 +226,77 @@ impl Recorder {
         for t in self.tasks {
             let _ = t.await;
         }
+    }
+}
+
+/// An input's health as the compliance dashboard shows it.
+#[derive(Debug, Clone)]
+pub struct InputHealth {
+    pub input: i64,
+    pub room: String,
+    pub code: String,
+    pub url_scheme: String,
+    /// `recording`, `ready`, `reconnecting`, `offline` (as stored).
+    pub state: String,
+    pub state_since_us: i64,
+    pub last_frame_us: Option<i64>,
+    pub bitrate: Option<u64>,
+    pub frames: Option<u64>,
+    pub lost_packets: Option<u64>,
+    pub reconnects: Option<u64>,
+}
+
+impl App {
+    /// Every input of the rooms in the actor's compliance, auditor or admin subtree, with live
+    /// figures when this server records it.
+    pub async fn input_health(&self, actor: &crate::Actor) -> Result<Vec<InputHealth>, AppError> {
+        use crate::Role;
+        let mut tx = self.store.read().await?;
+        let tree = crate::context::OrgTree::load(&mut *tx).await?;
+        let rooms = tx.rooms().await?;
+        let inputs = tx.inputs().await?;
+        drop(tx);
+        let visible: HashMap<i64, String> = rooms
+            .into_iter()
+            .filter(|r| {
+                [Role::Compliance, Role::Auditor, Role::Admin]
+                    .into_iter()
+                    .any(|role| actor.has_role_for(role, r.org_id, &tree))
+            })
+            .map(|r| (r.id, r.code))
+            .collect();
+        if visible.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        let live: HashMap<i64, glassroom_recorder::Health> = self
+            .recorder_health
+            .as_ref()
+            .map(|b| b.snapshot().into_iter().collect())
+            .unwrap_or_default();
+        let us = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_micros() as i64)
+                .ok()
+        };
+        Ok(inputs
+            .into_iter()
+            .filter_map(|i| {
+                let room = visible.get(&i.room_id)?.clone();
+                let h = live.get(&i.id);
+                Some(InputHealth {
+                    input: i.id,
+                    room,
+                    code: i.code,
+                    url_scheme: i.url.split(':').next().unwrap_or("").to_owned(),
+                    state: i.state,
+                    state_since_us: i.state_since_us,
+                    last_frame_us: h.and_then(|h| h.last_frame).and_then(us),
+                    bitrate: h.map(|h| h.bitrate),
+                    frames: h.map(|h| h.frames),
+                    lost_packets: h.map(|h| h.lost_packets),
+                    reconnects: h.map(|h| h.reconnects),
+                })
+            })
+            .collect())
     }
 }

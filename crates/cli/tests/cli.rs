@@ -1187,18 +1187,61 @@ async fn serve_records_a_room_camera_and_seals_every_segment_in_the_ledger() {
     let env = Env::new(Backend::Sqlite, "recorder").await;
     let directory = glassroom_app::demo::DEMO_DIRECTORY
         .replace("rtsp://127.0.0.1:8554/akimat-101-cam1", &cam.url("h264"));
-    env.seed_with(&directory, "kassymov");
+    let compliance = env.seed_with(&directory, "kassymov");
     let config = write(
         &env.dir,
         "glassroom.toml",
         "[recorder]\nenabled = true\nsegment_seconds = 2\n",
     );
-    let (child, _addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0", "--config", &config]));
+    let (child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0", "--config", &config]));
     let mut server = Server(child);
     tokio::time::sleep(std::time::Duration::from_secs(7)).await;
     let state = scalar_text(&env, "SELECT state FROM room_inputs WHERE code = 'cam-1' AND room_id = (SELECT id FROM rooms WHERE code = 'akimat-101')").await;
     assert_eq!(state, "recording");
     let client = reqwest::Client::new();
+    // Health on the compliance dashboard's API and in /metrics.
+    let health: serde_json::Value = client
+        .get(format!("{addr}/api/v1/inputs/health"))
+        .bearer_auth(&compliance)
+        .send()
+        .await
+        .expect("health")
+        .json()
+        .await
+        .expect("json");
+    let cam_health = health
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|h| h["room"] == "akimat-101" && h["code"] == "cam-1")
+        .expect("cam-1")
+        .clone();
+    assert_eq!(cam_health["state"], "recording", "{health}");
+    assert!(
+        cam_health["frames"].as_u64().is_some_and(|f| f > 100),
+        "{cam_health}"
+    );
+    assert!(
+        cam_health["last_frame"].is_string()
+            && cam_health["bitrate"].as_u64().is_some_and(|b| b > 0),
+        "{cam_health}"
+    );
+    assert_eq!(cam_health["lost_packets"], 0);
+    let metrics = client
+        .get(format!("{addr}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(&format!(
+            "glassroom_recorder_input_recording{{input=\"{}\"}} 1",
+            cam_health["input"]
+        )),
+        "{metrics}"
+    );
     stop(&mut server.0); // SIGTERM: the open segment is sealed before the store closes
     let segments = scalar_i64(&env, "SELECT COUNT(*) FROM recording_segments").await;
     assert!(segments >= 3, "{segments} segments in 7 s of 2 s segments");

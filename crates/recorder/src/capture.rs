@@ -36,6 +36,8 @@ pub struct InputConfig {
     pub max_backoff: Duration,
     /// The hash of this input's last sealed segment (the chain continues from it).
     pub prev_sha256: Option<String>,
+    /// Where live health (last frame, bitrate, losses, state) is kept.
+    pub health: Option<Arc<crate::HealthBoard>>,
 }
 
 impl InputConfig {
@@ -50,6 +52,7 @@ impl InputConfig {
             connect_timeout: Duration::from_secs(5),
             max_backoff: Duration::from_secs(1),
             prev_sha256: None,
+            health: None,
         }
     }
 }
@@ -216,8 +219,17 @@ pub async fn run(
     let mut reason = String::new();
     let mut backoff = Duration::from_millis(100);
     let mut state: Option<InputState> = None;
+    let board = cfg.health.clone();
     let set_state = |state: &mut Option<InputState>, s: InputState, detail: &str| {
         let changed = *state != Some(s);
+        if changed && let Some(b) = &board {
+            b.update(cfg.id, |h| {
+                if s == InputState::Recording && h.state.is_some() {
+                    h.reconnects += 1;
+                }
+                h.state = Some(s);
+            });
+        }
         *state = Some(s);
         let sink = sink.clone();
         let detail = detail.to_owned();
@@ -281,6 +293,9 @@ pub async fn run(
                             let key = f.is_random_access_point() || (h265 && hevc_irap(f.data()));
                             let ts = f.timestamp().elapsed();
                             let loss = f.loss();
+                            if let Some(b) = &cfg.health {
+                                b.frame(cfg.id, f.data().len(), loss, wall);
+                            }
                             let r = seg.video(ts, key, Bytes::from(f.into_data()), loss, wall);
                             if seg.is_open() {
                                 if let Some(from) = gap_from.take() {

@@ -78,3 +78,58 @@ pub enum RecordError {
     #[error("mux: {0}")]
     Mux(String),
 }
+
+/// Live health of one input, as the capture task sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    pub state: Option<InputState>,
+    /// Wall-clock time of the last frame received.
+    pub last_frame: Option<SystemTime>,
+    pub frames: u64,
+    pub bytes: u64,
+    pub lost_packets: u64,
+    /// Sessions started after the first.
+    pub reconnects: u64,
+    /// Bits per second over the last measurement window (about 5 s).
+    pub bitrate: u64,
+    window_start: Option<SystemTime>,
+    window_bytes: u64,
+}
+
+/// Every input's health, shared by the capture tasks and whoever reports it (API, metrics).
+#[derive(Debug, Default)]
+pub struct HealthBoard(std::sync::Mutex<std::collections::BTreeMap<i64, Health>>);
+
+impl HealthBoard {
+    pub fn update(&self, input: i64, f: impl FnOnce(&mut Health)) {
+        if let Ok(mut m) = self.0.lock() {
+            f(m.entry(input).or_default());
+        }
+    }
+
+    /// A frame of `bytes` arrived at `at`.
+    pub fn frame(&self, input: i64, bytes: usize, loss: u16, at: SystemTime) {
+        self.update(input, |h| {
+            h.last_frame = Some(at);
+            h.frames += 1;
+            h.bytes += bytes as u64;
+            h.lost_packets += loss as u64;
+            let start = *h.window_start.get_or_insert(at);
+            h.window_bytes += bytes as u64;
+            if let Ok(d) = at.duration_since(start)
+                && d.as_secs_f64() >= 5.0
+            {
+                h.bitrate = (h.window_bytes as f64 * 8.0 / d.as_secs_f64()) as u64;
+                h.window_start = Some(at);
+                h.window_bytes = 0;
+            }
+        });
+    }
+
+    pub fn snapshot(&self) -> Vec<(i64, Health)> {
+        self.0
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (*k, v.clone())).collect())
+            .unwrap_or_default()
+    }
+}

@@ -66,6 +66,7 @@ pub fn router(app: App) -> Router {
         .route("/directory/people", get(handlers::people))
         .route("/directory/rooms", get(handlers::rooms))
         .route("/inputs/{id}/state", put(handlers::set_input_state))
+        .route("/inputs/health", get(recordings::health))
         .route("/violations", get(handlers::violations))
         .route("/log/checkpoint", get(log::checkpoint_json))
         .route("/log/proof/inclusion", get(log::inclusion))

@@ -88,6 +88,64 @@ pub async fn render(State(state): State<AppState>) -> Response {
         state.app.store.backend(),
         u8::from(up)
     );
+    if let Some(board) = &state.app.recorder_health {
+        let snap = board.snapshot();
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_recorder_input_recording Whether the input is recording (1) or not (0).\n# TYPE glassroom_recorder_input_recording gauge"
+        );
+        for (id, h) in &snap {
+            let up = u8::from(h.state == Some(glassroom_app::recorder::LiveState::Recording));
+            let _ = writeln!(
+                out,
+                "glassroom_recorder_input_recording{{input=\"{id}\"}} {up}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_recorder_bitrate_bits Bits per second received over the last ~5 s.\n# TYPE glassroom_recorder_bitrate_bits gauge"
+        );
+        for (id, h) in &snap {
+            let _ = writeln!(
+                out,
+                "glassroom_recorder_bitrate_bits{{input=\"{id}\"}} {}",
+                h.bitrate
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_recorder_frames_total Video frames received.\n# TYPE glassroom_recorder_frames_total counter"
+        );
+        for (id, h) in &snap {
+            let _ = writeln!(
+                out,
+                "glassroom_recorder_frames_total{{input=\"{id}\"}} {}",
+                h.frames
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_recorder_lost_packets_total RTP packets the camera sent that never arrived.\n# TYPE glassroom_recorder_lost_packets_total counter"
+        );
+        for (id, h) in &snap {
+            let _ = writeln!(
+                out,
+                "glassroom_recorder_lost_packets_total{{input=\"{id}\"}} {}",
+                h.lost_packets
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP glassroom_recorder_reconnects_total Sessions re-established after an interruption.\n# TYPE glassroom_recorder_reconnects_total counter"
+        );
+        for (id, h) in &snap {
+            let _ = writeln!(
+                out,
+                "glassroom_recorder_reconnects_total{{input=\"{id}\"}} {}",
+                h.reconnects
+            );
+        }
+    }
     if let Some(l) = &state.app.ledger {
         let st = &l.stats;
         let sealed = *l.watch_sealed().borrow();

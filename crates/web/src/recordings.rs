@@ -178,3 +178,46 @@ mod tests {
         assert_eq!(range("items=0-1", 100), None);
     }
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct InputHealthDto {
+    pub input: i64,
+    pub room: String,
+    pub code: String,
+    /// `recording`, `ready`, `reconnecting` or `offline`.
+    pub state: String,
+    pub state_since: String,
+    /// Live figures, present when this server records the input.
+    pub last_frame: Option<String>,
+    /// Bits per second over the last ~5 s.
+    pub bitrate: Option<u64>,
+    pub frames: Option<u64>,
+    pub lost_packets: Option<u64>,
+    pub reconnects: Option<u64>,
+}
+
+/// Camera and microphone health for the compliance dashboard.
+#[utoipa::path(get, path = "/api/v1/inputs/health", tag = "directory", security(("bearer" = [])), responses((status = 200, description = "Every input the caller oversees", body = [InputHealthDto]), (status = 403, description = "Compliance officers, auditors and administrators only (problem+json)", body = Problem)))]
+pub async fn health(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Auth(actor): Auth,
+) -> ApiResult<Json<Vec<InputHealthDto>>> {
+    let list = s.app.input_health(&actor).await.or_problem(lang)?;
+    Ok(Json(
+        list.into_iter()
+            .map(|h| InputHealthDto {
+                input: h.input,
+                room: h.room,
+                code: h.code,
+                state: h.state,
+                state_since: at(h.state_since_us),
+                last_frame: h.last_frame_us.map(at),
+                bitrate: h.bitrate,
+                frames: h.frames,
+                lost_packets: h.lost_packets,
+                reconnects: h.reconnects,
+            })
+            .collect(),
+    ))
+}

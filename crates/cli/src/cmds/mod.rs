@@ -72,6 +72,7 @@ pub async fn start_recorder(
     let r = glassroom_app::recorder::Recorder::start(app, cfg)
         .await
         .map_err(|e| anyhow::anyhow!("starting the recorder: {e}"))?;
+    app.recorder_health = Some(r.health());
     Ok(Some(r))
 }
 
