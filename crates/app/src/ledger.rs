@@ -602,6 +602,17 @@ impl Ledger {
     /// alone.
     pub async fn receipt(&self, seq: u64) -> Result<String, AppError> {
         let latest = self.require_latest().await?;
+        let text = self.checkpoint_text(&latest).await?;
+        self.receipt_against(seq, &latest, &text).await
+    }
+
+    /// A receipt for `seq` against the checkpoint `latest` (whose published text is `text`).
+    pub async fn receipt_against(
+        &self,
+        seq: u64,
+        latest: &Sealed,
+        text: &str,
+    ) -> Result<String, AppError> {
         if seq == 0 || seq > latest.size {
             return Err(Self::out_of_range(
                 "seq",
@@ -627,7 +638,7 @@ impl Ledger {
             extra: Some(entry),
             index,
             proof: hashes,
-            checkpoint: self.checkpoint_text(&latest).await?,
+            checkpoint: text.to_owned(),
         }
         .text())
     }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod evidence;
 pub mod ledger;
 pub mod meetings;
 pub mod playback;

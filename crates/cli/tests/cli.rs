@@ -1307,3 +1307,120 @@ async fn serve_records_a_room_camera_and_seals_every_segment_in_the_ledger() {
     drop(cam);
     env.drop().await;
 }
+
+#[tokio::test]
+async fn verify_checks_an_evidence_bundle_offline() {
+    use glassroom_testkit::{TestApp, almaty};
+    use sha2::Digest;
+    let app = TestApp::spawn(Backend::Sqlite, almaty("2026-03-16T09:00")).await;
+    let business = app.token("nurservice").await;
+    let req = serde_json::json!({
+        "organisation": app.id("org", "entrepreneurship").await, "host": app.id("person", "akhmetov").await,
+        "business_bin": "070840003411", "subject": "Согласование документации", "kind": "consultation",
+        "wished_from": "2026-03-20T09:00:00+05:00", "wished_to": "2026-03-20T17:00:00+05:00",
+    });
+    let r = app.post("/api/v1/meetings", Some(&business), &req).await;
+    let id = r.body["id"].as_i64().expect("id");
+    let official = app.token("akhmetov").await;
+    let body = serde_json::json!({"room": app.id("room", "akimat-101").await, "start": "2026-03-20T10:00:00+05:00", "end": "2026-03-20T11:00:00+05:00", "commission": [app.id("person", "omarova").await, app.id("person", "bekov").await]});
+    let r = app
+        .post(
+            &format!("/api/v1/meetings/{id}/schedule"),
+            Some(&official),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    // One segment, sealed as the recorder seals it.
+    let bytes: Vec<u8> = (0..4000u32).map(|i| (i % 251) as u8).collect();
+    let rel = "akimat-101/cam-1/seg.mp4";
+    let file = app.ledger_data.join("recordings").join(rel);
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    std::fs::write(&file, &bytes).expect("write");
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let room = app.id("room", "akimat-101").await;
+    let mut tx = app.app.store.write().await.expect("tx");
+    let cam = tx.inputs_of(room).await.expect("inputs")[0].clone();
+    tx.insert_segment(&glassroom_app::store::SegmentRow {
+        id: 0,
+        input_id: cam.id,
+        start_us: glassroom_app::time::to_us(almaty("2026-03-20T10:00")),
+        end_us: glassroom_app::time::to_us(almaty("2026-03-20T11:00")),
+        path: rel.into(),
+        size: 4000,
+        sha256: sha.clone(),
+        prev_sha256: None,
+        damaged: false,
+        video_frames: 1,
+        audio_frames: 0,
+        lost_packets: 0,
+    })
+    .await
+    .expect("segment");
+    glassroom_app::events::record(
+        &mut *tx,
+        almaty("2026-03-20T11:00"),
+        "recording.segment_sealed",
+        &format!("input:{}", cam.id),
+        None,
+        serde_json::json!({"file": rel, "sha256": sha}),
+    )
+    .await
+    .expect("event");
+    tx.commit().await.expect("commit");
+    let compliance = app.token("kassymov").await;
+    let res = app
+        .client
+        .post(format!("{}/api/v1/meetings/{id}/evidence", app.base))
+        .bearer_auth(&compliance)
+        .json(&serde_json::json!({"purpose": "Проверка жалобы № 17 о нарушении порядка встречи"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    let bundle = res.bytes().await.expect("bytes").to_vec();
+    let vkey = String::from_utf8(app.get_raw("/log/vkey").await.1)
+        .expect("utf8")
+        .trim()
+        .to_owned();
+    let dir = std::env::temp_dir().join(format!("glassroom_cli_bundle_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("evidence.tar");
+    std::fs::write(&path, &bundle).expect("write");
+    let run = |p: &Path| {
+        Command::new(BIN)
+            .args(["verify", "--bundle"])
+            .arg(p)
+            .args(["--vkey", &vkey])
+            .output()
+            .expect("verify")
+    };
+    let out = run(&path);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("1 recording segments match their sealed hashes")
+    );
+    let at = bundle
+        .windows(4000)
+        .position(|w| w == &bytes[..])
+        .expect("segment in the tar");
+    let mut forged = bundle.clone();
+    forged[at + 1234] ^= 1;
+    let bad = dir.join("forged.tar");
+    std::fs::write(&bad, &forged).expect("write");
+    let out = run(&bad);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not match the hash sealed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    app.stop().await;
+}

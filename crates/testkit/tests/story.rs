@@ -1193,6 +1193,7 @@ async fn coverage_comes_from_sealed_segments_and_the_segment_being_written() {
 async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_sealed_first() {
     use glassroom_app::store::SegmentRow;
     use glassroom_app::time::to_us;
+    use sha2::Digest;
     each_backend(|app| async move {
         let id = request(
             &app,
@@ -1220,7 +1221,8 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        // Two sealed segments of the room's camera inside the meeting, one outside.
+        // Two sealed segments of the room's camera inside the meeting, one outside; each sealed
+        // in the ledger as the recorder does it.
         let room = app.id("room", "akimat-101").await;
         let dir = app
             .ledger_data
@@ -1230,23 +1232,27 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
         std::fs::create_dir_all(&dir).expect("dir");
         let mut tx = app.app.store.write().await.expect("write");
         let cam = tx.inputs_of(room).await.expect("inputs")[0].clone();
+        let mut first = Vec::new();
         for (n, from, to) in [
-            (1, "2026-03-20T10:00", "2026-03-20T10:30"),
+            (1u32, "2026-03-20T10:00", "2026-03-20T10:30"),
             (2, "2026-03-20T10:30", "2026-03-20T11:00"),
             (3, "2026-03-20T12:00", "2026-03-20T12:10"),
         ] {
-            let bytes: Vec<u8> = (0..1000u32).map(|i| (i * n) as u8).collect();
-            let path = format!("akimat-101/cam-1/seg-{n}-{}.mp4", app.backend as u8);
+            let bytes: Vec<u8> = (0..1000u32).map(|i| (i * n + 7) as u8).collect();
+            if n == 1 {
+                first = bytes.clone();
+            }
+            let path = format!("akimat-101/cam-1/seg-{n}.mp4");
             std::fs::write(app.ledger_data.join("recordings").join(&path), &bytes).expect("file");
-            use sha2::Digest;
+            let sha = hex::encode(sha2::Sha256::digest(&bytes));
             tx.insert_segment(&SegmentRow {
                 id: 0,
                 input_id: cam.id,
                 start_us: to_us(almaty(from)),
                 end_us: to_us(almaty(to)),
-                path,
+                path: path.clone(),
                 size: 1000,
-                sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+                sha256: sha.clone(),
                 prev_sha256: None,
                 damaged: false,
                 video_frames: 1,
@@ -1255,6 +1261,16 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
             })
             .await
             .expect("segment");
+            glassroom_app::events::record(
+                &mut *tx,
+                almaty(to),
+                "recording.segment_sealed",
+                &format!("input:{}", cam.id),
+                None,
+                json!({"file": path, "sha256": sha, "size": 1000}),
+            )
+            .await
+            .expect("event");
         }
         tx.commit().await.expect("commit");
 
@@ -1313,7 +1329,7 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()["content-type"], "video/mp4");
         let bytes = res.bytes().await.expect("bytes");
-        use sha2::Digest;
+        assert_eq!(bytes.as_ref(), &first[..]);
         assert_eq!(
             hex::encode(sha2::Sha256::digest(&bytes)),
             segments[0]["sha256"].as_str().expect("sha")
@@ -1328,7 +1344,7 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
             .expect("get");
         assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
         assert_eq!(res.headers()["content-range"], "bytes 100-199/1000");
-        assert_eq!(res.bytes().await.expect("bytes").as_ref(), &bytes[100..200]);
+        assert_eq!(res.bytes().await.expect("bytes").as_ref(), &first[100..200]);
         let res = app
             .client
             .get(format!("{}{url}", app.base))
@@ -1338,12 +1354,60 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
             .await
             .expect("get");
         assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
-        // Someone else's grant is not yours; a grant expires.
+        // Someone else's grant is not yours.
         let auditor = app.token("tulegenova").await;
         let r = app.get(&url, Some(&auditor)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = app.get(&url, None).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+        // An evidence bundle: the meeting's events and segments with offline receipts; it verifies
+        // with nothing but the file and the log's key, and one changed byte is caught.
+        let vkey = String::from_utf8(app.get_raw("/log/vkey").await.1).expect("utf8");
+        let res = app
+            .client
+            .post(format!("{}/api/v1/meetings/{id}/evidence", app.base))
+            .bearer_auth(&compliance)
+            .json(&purpose)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["content-type"], "application/x-tar");
+        let bundle = res.bytes().await.expect("bundle").to_vec();
+        let report = glassroom_app::evidence::verify_bundle(&bundle, Some(vkey.trim()))
+            .expect("the bundle verifies offline");
+        assert_eq!(report.meeting, id);
+        assert_eq!(report.segments, 2);
+        assert!(
+            report.events >= 5,
+            "the meeting's events and the segments' sealing events: {}",
+            report.events
+        );
+        let at = bundle
+            .windows(1000)
+            .position(|w| w == &first[..])
+            .expect("the first segment is in the tar");
+        let mut forged = bundle.clone();
+        forged[at + 500] ^= 1;
+        let err = glassroom_app::evidence::verify_bundle(&forged, Some(vkey.trim()))
+            .expect_err("a changed byte is caught");
+        assert!(err.contains("does not match the hash sealed"), "{err}");
+        let other =
+            glassroom_ledger::note::Signer::generate("test.glassroom.kz/ledger").expect("key");
+        let err = glassroom_app::evidence::verify_bundle(&bundle, Some(&other.vkey()))
+            .expect_err("another key");
+        assert!(err.contains("no valid signature"), "{err}");
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{id}/evidence"),
+                Some(&official),
+                &purpose,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // A grant expires.
         app.clock.advance(jiff::SignedDuration::from_hours(9));
         let r = app.get(&url, Some(&compliance)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

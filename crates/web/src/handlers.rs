@@ -54,7 +54,7 @@ fn overrides(o: Vec<OverrideBody>) -> Vec<OverrideInput> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Glassroom API", description = "Meetings between akimat officials and business, booked, held under a commission, recorded and provable. Errors are application/problem+json (RFC 9457); refused transitions list every failing rule in `violations`."),
-    paths(healthz, register, request_meeting, get_meeting, meeting_events, schedule, reject, cancel, check_in, start, end, no_show, write_protocol, sign_protocol, publish, confirm, me, my_meetings, organisations, business, rules, import_directory, people, rooms, set_input_state, violations, crate::log::checkpoint_json, crate::log::inclusion, crate::log::consistency, crate::log::receipt, crate::log::cosign, crate::recordings::open, crate::recordings::segment, crate::recordings::health),
+    paths(healthz, register, request_meeting, get_meeting, meeting_events, schedule, reject, cancel, check_in, start, end, no_show, write_protocol, sign_protocol, publish, confirm, me, my_meetings, organisations, business, rules, import_directory, people, rooms, set_input_state, violations, crate::log::checkpoint_json, crate::log::inclusion, crate::log::consistency, crate::log::receipt, crate::log::cosign, crate::recordings::open, crate::recordings::segment, crate::recordings::health, crate::recordings::evidence),
     modifiers(&BearerAuth),
     tags((name = "public", description = "No sign-in needed"), (name = "meetings", description = "The meeting lifecycle"), (name = "directory", description = "Organisations, people, rooms"), (name = "ledger", description = "The transparency log: checkpoints, proofs, receipts, cosignatures (C2SP tiles and checkpoint under /log/)"))
 )]

@@ -53,6 +53,7 @@ pub fn router(app: App) -> Router {
         .route("/meetings/{id}/publish", post(handlers::publish))
         .route("/meetings/{id}/confirm", post(handlers::confirm))
         .route("/meetings/{id}/recordings", post(recordings::open))
+        .route("/meetings/{id}/evidence", post(recordings::evidence))
         .route(
             "/recordings/{access}/segments/{segment}",
             get(recordings::segment),

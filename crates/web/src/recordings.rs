@@ -221,3 +221,33 @@ pub async fn health(
             .collect(),
     ))
 }
+
+/// An evidence bundle (tar): the meeting's sealed events with offline receipts, its recording
+/// segments, the checkpoint and the log key; `glassroom verify --bundle FILE` checks it offline.
+/// Exporting states a purpose and is itself recorded in the ledger.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/evidence", tag = "meetings", params(("id" = i64, Path)), request_body = OpenBody, security(("bearer" = [])), responses((status = 200, description = "The bundle", content_type = "application/x-tar"), (status = 422, description = "No purpose, or too short (problem+json)", body = Problem), (status = 403, description = "Only compliance officers and auditors of the meeting's organisation (problem+json)", body = Problem)))]
+pub async fn evidence(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Auth(actor): Auth,
+    IdPath(id): IdPath,
+    JsonBody(b): JsonBody<OpenBody>,
+) -> ApiResult<Response> {
+    let bytes = s
+        .app
+        .export_evidence(&actor, id, &b.purpose)
+        .await
+        .or_problem(lang)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-tar".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"meeting-{id}-evidence.tar\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

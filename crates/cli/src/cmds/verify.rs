@@ -25,6 +25,9 @@ pub struct Args {
     /// Audit only a published log directory (tiles, bundles, checkpoint), without the database.
     #[arg(long)]
     log_dir: Option<PathBuf>,
+    /// Check an evidence bundle (from `POST /api/v1/meetings/{id}/evidence`) offline.
+    #[arg(long, conflicts_with_all = ["url", "log_dir"])]
+    bundle: Option<PathBuf>,
     /// The server's config file: a local audit then reads the log where `[ledger.blobs]` says.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -112,6 +115,28 @@ fn write_state(path: &std::path::Path, vkey: &str, note: &str) -> anyhow::Result
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
+    if let Some(path) = &args.bundle {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let r = glassroom_app::evidence::verify_bundle(&bytes, args.vkey.as_deref())
+            .map_err(|e| anyhow::anyhow!("verification FAILED: {}: {e}", path.display()))?;
+        println!(
+            "bundle: meeting {} — {} events proved included in {} size {} (root {}), {} recording segments match their sealed hashes",
+            r.meeting,
+            r.events,
+            r.checkpoint.origin,
+            r.checkpoint.size,
+            r.checkpoint.root_b64(),
+            r.segments
+        );
+        if r.key_from_bundle {
+            println!(
+                "note: the log key was taken from the bundle itself; pin it with --vkey to rule out a forged bundle"
+            );
+        }
+        println!("OK in {:.2} s", started.elapsed().as_secs_f64());
+        return Ok(());
+    }
     let (src, store, default_state, local_vkey): (Arc<dyn Source>, _, PathBuf, Option<String>) =
         if let Some(url) = &args.url {
             let base = url.trim_end_matches('/').to_owned();
