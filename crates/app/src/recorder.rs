@@ -74,6 +74,7 @@ impl AppSink {
             video_frames: s.video_frames as i64,
             audio_frames: s.audio_frames as i64,
             lost_packets: s.lost_packets as i64,
+            deleted_us: None,
         })
         .await?;
         events::record(
@@ -298,5 +299,126 @@ impl App {
                 })
             })
             .collect())
+    }
+}
+
+/// How long recordings are kept: a default, and per organisation (by code).
+#[derive(Debug, Clone)]
+pub struct Retention {
+    pub default_days: i64,
+    pub by_organisation: HashMap<String, i64>,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            default_days: 365,
+            by_organisation: HashMap::new(),
+        }
+    }
+}
+
+/// What a retention sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub deleted: u64,
+    /// Past retention but kept: evidence of an open violation case (legal hold).
+    pub held: u64,
+}
+
+impl App {
+    /// Deletes recordings past their organisation's retention, except those on legal hold (a
+    /// segment of a meeting's room during a meeting with an open violation case). Each deletion
+    /// is a `recording.deleted` event, committed before the file is removed.
+    pub async fn sweep_retention(&self, r: &Retention) -> Result<Swept, AppError> {
+        let Some(dir) = self.config.recordings_dir.clone() else {
+            return Ok(Swept::default());
+        };
+        let now = self.clock.now();
+        let now_us = to_us(now);
+        let day_us = 86_400_000_000i64;
+        let min_days = r
+            .by_organisation
+            .values()
+            .copied()
+            .chain([r.default_days])
+            .min()
+            .unwrap_or(r.default_days);
+        let mut tx = self.store.read().await?;
+        let aged = tx.aged_segments(now_us - min_days * day_us, 10_000).await?;
+        let orgs: HashMap<i64, String> = tx
+            .organisations()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.code))
+            .collect();
+        let holds: Vec<(i64, i64, i64)> = tx
+            .meetings_with_open_violations()
+            .await?
+            .into_iter()
+            .filter_map(|m| {
+                let room = m.room_id?;
+                let from = m.actual_start_us.or(m.start_us)?;
+                let to = m.actual_end_us.or(m.end_us).unwrap_or(i64::MAX);
+                Some((room, from, to))
+            })
+            .collect();
+        drop(tx);
+        let mut out = Swept::default();
+        for s in aged {
+            let days = orgs
+                .get(&s.org_id)
+                .and_then(|code| r.by_organisation.get(code))
+                .copied()
+                .unwrap_or(r.default_days);
+            if s.end_us >= now_us - days * day_us {
+                continue;
+            }
+            if holds
+                .iter()
+                .any(|(room, from, to)| *room == s.room_id && s.start_us < *to && s.end_us > *from)
+            {
+                out.held += 1;
+                continue;
+            }
+            let mut tx = self.store.write().await?;
+            tx.mark_segment_deleted(s.id, now_us).await?;
+            events::record(
+                &mut *tx,
+                now,
+                "recording.deleted",
+                &format!("input:{}", s.input_id),
+                None,
+                json!({"file": s.path, "sha256": s.sha256, "reason": "retention", "retention_days": days}),
+            )
+            .await?;
+            tx.commit().await?;
+            match tokio::fs::remove_file(dir.join(&s.path)).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::error!(file = %s.path, error = %e, "retention: the file could not be removed")
+                }
+            }
+            out.deleted += 1;
+        }
+        Ok(out)
+    }
+
+    /// Sweeps every hour until aborted.
+    pub fn spawn_retention(&self, r: Retention) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match app.sweep_retention(&r).await {
+                    Ok(s) if s.deleted > 0 || s.held > 0 => {
+                        tracing::info!(deleted = s.deleted, held = s.held, "retention sweep")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "retention sweep failed"),
+                }
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+        })
     }
 }

@@ -1354,6 +1354,7 @@ async fn verify_checks_an_evidence_bundle_offline() {
         video_frames: 1,
         audio_frames: 0,
         lost_packets: 0,
+        deleted_us: None,
     })
     .await
     .expect("segment");

@@ -480,11 +480,11 @@ macro_rules! impl_tx {
                     .fetch_one(&mut *self.tx).await?)
             }
             async fn segments_of(&mut self, input_id: i64, from_us: i64, to_us: i64) -> crate::Result<Vec<crate::SegmentRow>> {
-                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets FROM recording_segments WHERE input_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us")
+                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets, deleted_us FROM recording_segments WHERE input_id = $1 AND end_us > $2 AND start_us < $3 AND deleted_us IS NULL ORDER BY start_us")
                     .bind(input_id).bind(from_us).bind(to_us).fetch_all(&mut *self.tx).await?)
             }
             async fn last_segment(&mut self, input_id: i64) -> crate::Result<Option<crate::SegmentRow>> {
-                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets FROM recording_segments WHERE input_id = $1 ORDER BY start_us DESC, id DESC LIMIT 1")
+                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets, deleted_us FROM recording_segments WHERE input_id = $1 ORDER BY start_us DESC, id DESC LIMIT 1")
                     .bind(input_id).fetch_optional(&mut *self.tx).await?)
             }
             async fn insert_access(&mut self, a: &crate::AccessRow) -> crate::Result<i64> {
@@ -495,7 +495,25 @@ macro_rules! impl_tx {
                 Ok(sqlx::query_as("SELECT id, account_id, meeting_id, purpose, at_us FROM recording_access WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?)
             }
             async fn segment(&mut self, id: i64) -> crate::Result<Option<crate::SegmentRow>> {
-                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets FROM recording_segments WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?)
+                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets, deleted_us FROM recording_segments WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?)
+            }
+            async fn aged_segments(&mut self, before_us: i64, limit: i64) -> crate::Result<Vec<crate::AgedSegment>> {
+                Ok(sqlx::query_as("SELECT s.id, s.path, s.sha256, s.start_us, s.end_us, s.input_id, i.room_id, r.org_id FROM recording_segments s JOIN room_inputs i ON i.id = s.input_id JOIN rooms r ON r.id = i.room_id WHERE s.deleted_us IS NULL AND s.end_us < $1 ORDER BY s.end_us LIMIT $2")
+                    .bind(before_us).bind(limit).fetch_all(&mut *self.tx).await?)
+            }
+            async fn mark_segment_deleted(&mut self, id: i64, at_us: i64) -> crate::Result<()> {
+                sqlx::query("UPDATE recording_segments SET deleted_us = $2 WHERE id = $1").bind(id).bind(at_us).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn meetings_with_open_violations(&mut self) -> crate::Result<Vec<crate::MeetingRow>> {
+                let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT meeting_id FROM violations WHERE status = 'open' AND meeting_id IS NOT NULL").fetch_all(&mut *self.tx).await?;
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(m) = self.meeting(id).await? {
+                        out.push(m);
+                    }
+                }
+                Ok(out)
             }
             async fn latest_checkpoint(&mut self) -> crate::Result<Option<crate::CheckpointRow>> {
                 Ok(sqlx::query_as("SELECT size, root, note, at_us FROM ledger_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *self.tx).await?)

@@ -231,6 +231,21 @@ pub struct SegmentRow {
     pub video_frames: i64,
     pub audio_frames: i64,
     pub lost_packets: i64,
+    /// When retention deleted the file.
+    pub deleted_us: Option<i64>,
+}
+
+/// A segment past retention, with where it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AgedSegment {
+    pub id: i64,
+    pub path: String,
+    pub sha256: String,
+    pub start_us: i64,
+    pub end_us: i64,
+    pub input_id: i64,
+    pub room_id: i64,
+    pub org_id: i64,
 }
 
 /// A grant to play a meeting's recordings, with its purpose.

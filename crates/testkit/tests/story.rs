@@ -1111,6 +1111,7 @@ async fn coverage_comes_from_sealed_segments_and_the_segment_being_written() {
             video_frames: 1,
             audio_frames: 0,
             lost_packets: 0,
+            deleted_us: None,
         };
         tx.insert_segment(&seg(
             cam.id,
@@ -1258,6 +1259,7 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
                 video_frames: 1,
                 audio_frames: 0,
                 lost_packets: 0,
+                deleted_us: None,
             })
             .await
             .expect("segment");
@@ -1412,6 +1414,59 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
         let r = app.get(&url, Some(&compliance)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.body["errors"][0]["code"], "expired");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn retention_deletes_old_recordings_as_events_but_keeps_evidence_of_open_cases() {
+    use glassroom_app::recorder::{Retention, Swept};
+    use glassroom_app::store::SegmentRow;
+    use glassroom_app::time::to_us;
+    use sha2::Digest;
+    each_backend(|app| async move {
+        let id = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let official = app.token("akhmetov").await;
+        let body = schedule_body(&app, "akimat-101", "2026-03-20T10:00:00+05:00", "2026-03-20T11:00:00+05:00", &["omarova", "bekov"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let org = app.id("org", "entrepreneurship").await;
+        app.raw_exec(&format!("INSERT INTO violations (org_id, meeting_id, rule, details, status, opened_us) VALUES ({org}, {id}, 'recording_gap', '{{}}', 'open', 0)")).await.expect("violation");
+        let room = app.id("room", "akimat-101").await;
+        let base = app.ledger_data.join("recordings");
+        std::fs::create_dir_all(base.join("akimat-101/cam-1")).expect("dir");
+        let mut tx = app.app.store.write().await.expect("write");
+        let cam = tx.inputs_of(room).await.expect("inputs")[0].clone();
+        let segs = [("held", "2026-03-20T10:10", "2026-03-20T10:20"), ("old", "2026-03-21T10:00", "2026-03-21T10:10"), ("recent", "2027-05-30T10:00", "2027-05-30T10:10")];
+        for (name, from, to) in segs {
+            let path = format!("akimat-101/cam-1/{name}.mp4");
+            let bytes = name.as_bytes().repeat(100);
+            std::fs::write(base.join(&path), &bytes).expect("file");
+            let sha = hex::encode(sha2::Sha256::digest(&bytes));
+            tx.insert_segment(&SegmentRow { id: 0, input_id: cam.id, start_us: to_us(almaty(from)), end_us: to_us(almaty(to)), path: path.clone(), size: bytes.len() as i64, sha256: sha.clone(), prev_sha256: None, damaged: false, video_frames: 1, audio_frames: 0, lost_packets: 0, deleted_us: None }).await.expect("segment");
+            glassroom_app::events::record(&mut *tx, almaty(to), "recording.segment_sealed", &format!("input:{}", cam.id), None, json!({"file": path, "sha256": sha})).await.expect("event");
+        }
+        tx.commit().await.expect("commit");
+        app.clock.set(almaty("2027-06-01T12:00"));
+
+        // A longer retention for the room's organisation keeps everything.
+        let long = Retention { default_days: 365, by_organisation: [("astana-akimat".to_owned(), 3650)].into() };
+        assert_eq!(app.app.sweep_retention(&long).await.expect("sweep"), Swept { deleted: 0, held: 0 });
+        // A year: the old one goes, the one of the open case is held, the recent one stays.
+        let year = Retention::default();
+        assert_eq!(app.app.sweep_retention(&year).await.expect("sweep"), Swept { deleted: 1, held: 1 });
+        assert!(!base.join("akimat-101/cam-1/old.mp4").exists());
+        assert!(base.join("akimat-101/cam-1/held.mp4").exists() && base.join("akimat-101/cam-1/recent.mp4").exists());
+        let mut tx = app.app.store.read().await.expect("read");
+        let deleted = tx.events_of_kind("recording.deleted").await.expect("events");
+        assert_eq!(deleted.len(), 1);
+        assert!(deleted[0].body.contains("akimat-101/cam-1/old.mp4") && deleted[0].body.contains("\"reason\":\"retention\""), "{}", deleted[0].body);
+        drop(tx);
+        // Sweeping again changes nothing; the audit accepts the deletion the ledger records.
+        assert_eq!(app.app.sweep_retention(&year).await.expect("sweep"), Swept { deleted: 0, held: 1 });
+        let n = glassroom_app::ledger::audit::audit_recordings(&*app.app.store, &base).await.expect("audit");
+        assert_eq!(n, 2);
         app
     })
     .await;

@@ -517,6 +517,14 @@ pub async fn audit_recordings(store: &dyn Store, dir: &std::path::Path) -> Resul
             .await
             .map_err(|e| fail(format!("database: {e}")))?,
     );
+    let deleted: std::collections::HashSet<String> = tx
+        .events_of_kind("recording.deleted")
+        .await
+        .map_err(|e| fail(format!("database: {e}")))?
+        .iter()
+        .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.body).ok())
+        .filter_map(|b| b["data"]["file"].as_str().map(str::to_owned))
+        .collect();
     drop(tx);
     events.sort_by_key(|e| e.seq);
     let mut n = 0;
@@ -540,6 +548,9 @@ pub async fn audit_recordings(store: &dyn Store, dir: &std::path::Path) -> Resul
                 index,
                 format!("the segment event names an unsafe path {file:?}"),
             ));
+        }
+        if deleted.contains(file) {
+            continue; // removed by retention, and the ledger says so
         }
         let path = dir.join(rel);
         let bytes = tokio::fs::read(&path)

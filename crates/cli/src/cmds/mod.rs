@@ -48,6 +48,28 @@ pub struct RecorderFile {
     pub enabled: bool,
     /// Target segment length in seconds (2–60, default 10).
     pub segment_seconds: Option<u64>,
+    /// Days recordings are kept (default 365); evidence of an open violation case is kept anyway.
+    pub retention_days: Option<i64>,
+    /// Per organisation (by code), overriding `retention_days`.
+    #[serde(default)]
+    pub retention_by_organisation: std::collections::HashMap<String, i64>,
+}
+
+/// The retention policy the config asks for.
+pub fn retention(file: &RecorderFile) -> anyhow::Result<glassroom_app::recorder::Retention> {
+    let mut r = glassroom_app::recorder::Retention::default();
+    if let Some(d) = file.retention_days {
+        anyhow::ensure!(d >= 1, "recorder.retention_days must be at least 1");
+        r.default_days = d;
+    }
+    for (org, d) in &file.retention_by_organisation {
+        anyhow::ensure!(
+            *d >= 1,
+            "recorder.retention_by_organisation.{org} must be at least 1"
+        );
+        r.by_organisation.insert(org.clone(), *d);
+    }
+    Ok(r)
 }
 
 /// Starts the recorder when the config asks for it; the rules then read coverage from its sealed

@@ -44,10 +44,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("loading the shipped calendars")?;
     app.config.recordings_dir = Some(data.data.join("recordings"));
+    let policy = super::retention(&file.recorder)?;
     let recorder = super::start_recorder(&mut app, &data.data, &file.recorder).await?;
-    super::serve(app, listen, recorder, |addr| {
+    let retention = app.spawn_retention(policy);
+    let served = super::serve(app, listen, recorder, |addr| {
         tracing::info!(%addr, backend = if data.database_url.is_some() { "postgres" } else { "sqlite" }, "serving");
         println!("Glassroom is serving on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
     })
-    .await
+    .await;
+    retention.abort();
+    served
 }
