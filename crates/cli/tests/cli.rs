@@ -1311,64 +1311,19 @@ async fn serve_records_a_room_camera_and_seals_every_segment_in_the_ledger() {
 #[tokio::test]
 async fn verify_checks_an_evidence_bundle_offline() {
     use glassroom_testkit::{TestApp, almaty};
-    use sha2::Digest;
     let app = TestApp::spawn(Backend::Sqlite, almaty("2026-03-16T09:00")).await;
-    let business = app.token("nurservice").await;
-    let req = serde_json::json!({
-        "organisation": app.id("org", "entrepreneurship").await, "host": app.id("person", "akhmetov").await,
-        "business_bin": "070840003411", "subject": "Согласование документации", "kind": "consultation",
-        "wished_from": "2026-03-20T09:00:00+05:00", "wished_to": "2026-03-20T17:00:00+05:00",
-    });
-    let r = app.post("/api/v1/meetings", Some(&business), &req).await;
-    let id = r.body["id"].as_i64().expect("id");
-    let official = app.token("akhmetov").await;
-    let body = serde_json::json!({"room": app.id("room", "akimat-101").await, "start": "2026-03-20T10:00:00+05:00", "end": "2026-03-20T11:00:00+05:00", "commission": [app.id("person", "omarova").await, app.id("person", "bekov").await]});
-    let r = app
-        .post(
-            &format!("/api/v1/meetings/{id}/schedule"),
-            Some(&official),
-            &body,
-        )
-        .await;
-    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    let id = app.scheduled_meeting().await;
     // One segment, sealed as the recorder seals it.
     let bytes: Vec<u8> = (0..4000u32).map(|i| (i % 251) as u8).collect();
-    let rel = "akimat-101/cam-1/seg.mp4";
-    let file = app.ledger_data.join("recordings").join(rel);
-    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
-    std::fs::write(&file, &bytes).expect("write");
-    let sha = hex::encode(sha2::Sha256::digest(&bytes));
-    let room = app.id("room", "akimat-101").await;
-    let mut tx = app.app.store.write().await.expect("tx");
-    let cam = tx.inputs_of(room).await.expect("inputs")[0].clone();
-    tx.insert_segment(&glassroom_app::store::SegmentRow {
-        id: 0,
-        input_id: cam.id,
-        start_us: glassroom_app::time::to_us(almaty("2026-03-20T10:00")),
-        end_us: glassroom_app::time::to_us(almaty("2026-03-20T11:00")),
-        path: rel.into(),
-        size: 4000,
-        sha256: sha.clone(),
-        prev_sha256: None,
-        damaged: false,
-        video_frames: 1,
-        audio_frames: 0,
-        lost_packets: 0,
-        deleted_us: None,
-    })
-    .await
-    .expect("segment");
-    glassroom_app::events::record(
-        &mut *tx,
-        almaty("2026-03-20T11:00"),
-        "recording.segment_sealed",
-        &format!("input:{}", cam.id),
-        None,
-        serde_json::json!({"file": rel, "sha256": sha}),
+    let cam = app.camera_of("akimat-101").await;
+    app.seal_segment(
+        cam,
+        "2026-03-20T10:00",
+        "2026-03-20T11:00",
+        "akimat-101/cam-1/seg.mp4",
+        &bytes,
     )
-    .await
-    .expect("event");
-    tx.commit().await.expect("commit");
+    .await;
     let compliance = app.token("kassymov").await;
     let res = app
         .client

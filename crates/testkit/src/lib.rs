@@ -467,3 +467,95 @@ pub fn go_verifier() -> Option<PathBuf> {
         })
         .clone()
 }
+
+impl TestApp {
+    /// A meeting requested by `nurservice` and scheduled by `akhmetov` in room `akimat-101` on
+    /// 2026-03-20, 10:00–11:00 Almaty, with `omarova` and `bekov`; returns its id.
+    pub async fn scheduled_meeting(&self) -> i64 {
+        let business = self.token("nurservice").await;
+        let req = serde_json::json!({
+            "organisation": self.id("org", "entrepreneurship").await, "host": self.id("person", "akhmetov").await,
+            "business_bin": "070840003411", "subject": "Согласование документации", "kind": "consultation",
+            "wished_from": "2026-03-20T09:00:00+05:00", "wished_to": "2026-03-20T17:00:00+05:00",
+        });
+        let r = self.post("/api/v1/meetings", Some(&business), &req).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.body["id"].as_i64().expect("id");
+        let official = self.token("akhmetov").await;
+        let body = serde_json::json!({
+            "room": self.id("room", "akimat-101").await,
+            "start": "2026-03-20T10:00:00+05:00", "end": "2026-03-20T11:00:00+05:00",
+            "commission": [self.id("person", "omarova").await, self.id("person", "bekov").await],
+        });
+        let r = self
+            .post(
+                &format!("/api/v1/meetings/{id}/schedule"),
+                Some(&official),
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        id
+    }
+
+    /// Writes `bytes` as a recording of `input` from `from` to `to` (Almaty local times) under the
+    /// recordings directory at `path`, and seals it as the recorder does: a segment row and a
+    /// `recording.segment_sealed` event. Returns its SHA-256.
+    pub async fn seal_segment(
+        &self,
+        input: i64,
+        from: &str,
+        to: &str,
+        path: &str,
+        bytes: &[u8],
+    ) -> String {
+        use sha2::Digest;
+        let base = self
+            .app
+            .config
+            .recordings_dir
+            .clone()
+            .expect("recordings dir");
+        let file = base.join(path);
+        std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+        std::fs::write(&file, bytes).expect("write");
+        let sha = hex::encode(sha2::Sha256::digest(bytes));
+        let mut tx = self.app.store.write().await.expect("write");
+        tx.insert_segment(&glassroom_store::SegmentRow {
+            id: 0,
+            input_id: input,
+            start_us: glassroom_app::time::to_us(almaty(from)),
+            end_us: glassroom_app::time::to_us(almaty(to)),
+            path: path.to_owned(),
+            size: bytes.len() as i64,
+            sha256: sha.clone(),
+            prev_sha256: None,
+            damaged: false,
+            video_frames: 1,
+            audio_frames: 0,
+            lost_packets: 0,
+            deleted_us: None,
+        })
+        .await
+        .expect("segment");
+        glassroom_app::events::record(
+            &mut *tx,
+            almaty(to),
+            "recording.segment_sealed",
+            &format!("input:{input}"),
+            None,
+            serde_json::json!({"file": path, "sha256": sha, "size": bytes.len()}),
+        )
+        .await
+        .expect("event");
+        tx.commit().await.expect("commit");
+        sha
+    }
+
+    /// The first input (camera) of a room.
+    pub async fn camera_of(&self, room_code: &str) -> i64 {
+        let room = self.id("room", room_code).await;
+        let mut tx = self.app.store.read().await.expect("read");
+        tx.inputs_of(room).await.expect("inputs")[0].id
+    }
+}

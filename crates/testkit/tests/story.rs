@@ -1192,89 +1192,38 @@ async fn coverage_comes_from_sealed_segments_and_the_segment_being_written() {
 
 #[tokio::test]
 async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_sealed_first() {
-    use glassroom_app::store::SegmentRow;
-    use glassroom_app::time::to_us;
     use sha2::Digest;
     each_backend(|app| async move {
-        let id = request(
-            &app,
-            "nurservice",
-            "070840003411",
-            "entrepreneurship",
-            "akhmetov",
-            "2026-03-20",
-        )
-        .await;
+        let id = app.scheduled_meeting().await;
         let official = app.token("akhmetov").await;
-        let body = schedule_body(
-            &app,
-            "akimat-101",
-            "2026-03-20T10:00:00+05:00",
-            "2026-03-20T11:00:00+05:00",
-            &["omarova", "bekov"],
+        // Two sealed segments of the room's camera inside the meeting, one outside.
+        let cam = app.camera_of("akimat-101").await;
+        let first: Vec<u8> = (0..1000u32).map(|i| (i + 7) as u8).collect();
+        let second: Vec<u8> = (0..1000u32).map(|i| (i * 2 + 7) as u8).collect();
+        app.seal_segment(
+            cam,
+            "2026-03-20T10:00",
+            "2026-03-20T10:30",
+            "akimat-101/cam-1/seg-1.mp4",
+            &first,
         )
         .await;
-        let r = app
-            .post(
-                &format!("/api/v1/meetings/{id}/schedule"),
-                Some(&official),
-                &body,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        // Two sealed segments of the room's camera inside the meeting, one outside; each sealed
-        // in the ledger as the recorder does it.
-        let room = app.id("room", "akimat-101").await;
-        let dir = app
-            .ledger_data
-            .join("recordings")
-            .join("akimat-101")
-            .join("cam-1");
-        std::fs::create_dir_all(&dir).expect("dir");
-        let mut tx = app.app.store.write().await.expect("write");
-        let cam = tx.inputs_of(room).await.expect("inputs")[0].clone();
-        let mut first = Vec::new();
-        for (n, from, to) in [
-            (1u32, "2026-03-20T10:00", "2026-03-20T10:30"),
-            (2, "2026-03-20T10:30", "2026-03-20T11:00"),
-            (3, "2026-03-20T12:00", "2026-03-20T12:10"),
-        ] {
-            let bytes: Vec<u8> = (0..1000u32).map(|i| (i * n + 7) as u8).collect();
-            if n == 1 {
-                first = bytes.clone();
-            }
-            let path = format!("akimat-101/cam-1/seg-{n}.mp4");
-            std::fs::write(app.ledger_data.join("recordings").join(&path), &bytes).expect("file");
-            let sha = hex::encode(sha2::Sha256::digest(&bytes));
-            tx.insert_segment(&SegmentRow {
-                id: 0,
-                input_id: cam.id,
-                start_us: to_us(almaty(from)),
-                end_us: to_us(almaty(to)),
-                path: path.clone(),
-                size: 1000,
-                sha256: sha.clone(),
-                prev_sha256: None,
-                damaged: false,
-                video_frames: 1,
-                audio_frames: 0,
-                lost_packets: 0,
-                deleted_us: None,
-            })
-            .await
-            .expect("segment");
-            glassroom_app::events::record(
-                &mut *tx,
-                almaty(to),
-                "recording.segment_sealed",
-                &format!("input:{}", cam.id),
-                None,
-                json!({"file": path, "sha256": sha, "size": 1000}),
-            )
-            .await
-            .expect("event");
-        }
-        tx.commit().await.expect("commit");
+        app.seal_segment(
+            cam,
+            "2026-03-20T10:30",
+            "2026-03-20T11:00",
+            "akimat-101/cam-1/seg-2.mp4",
+            &second,
+        )
+        .await;
+        app.seal_segment(
+            cam,
+            "2026-03-20T12:00",
+            "2026-03-20T12:10",
+            "akimat-101/cam-1/seg-3.mp4",
+            b"later",
+        )
+        .await;
 
         let path = format!("/api/v1/meetings/{id}/recordings");
         let purpose = json!({"purpose": "Проверка жалобы № 17 о нарушении порядка встречи"});
@@ -1422,32 +1371,15 @@ async fn recordings_open_only_to_compliance_and_auditors_after_a_stated_purpose_
 #[tokio::test]
 async fn retention_deletes_old_recordings_as_events_but_keeps_evidence_of_open_cases() {
     use glassroom_app::recorder::{Retention, Swept};
-    use glassroom_app::store::SegmentRow;
-    use glassroom_app::time::to_us;
-    use sha2::Digest;
     each_backend(|app| async move {
-        let id = request(&app, "nurservice", "070840003411", "entrepreneurship", "akhmetov", "2026-03-20").await;
-        let official = app.token("akhmetov").await;
-        let body = schedule_body(&app, "akimat-101", "2026-03-20T10:00:00+05:00", "2026-03-20T11:00:00+05:00", &["omarova", "bekov"]).await;
-        let r = app.post(&format!("/api/v1/meetings/{id}/schedule"), Some(&official), &body).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let id = app.scheduled_meeting().await;
         let org = app.id("org", "entrepreneurship").await;
         app.raw_exec(&format!("INSERT INTO violations (org_id, meeting_id, rule, details, status, opened_us) VALUES ({org}, {id}, 'recording_gap', '{{}}', 'open', 0)")).await.expect("violation");
-        let room = app.id("room", "akimat-101").await;
+        let cam = app.camera_of("akimat-101").await;
         let base = app.ledger_data.join("recordings");
-        std::fs::create_dir_all(base.join("akimat-101/cam-1")).expect("dir");
-        let mut tx = app.app.store.write().await.expect("write");
-        let cam = tx.inputs_of(room).await.expect("inputs")[0].clone();
-        let segs = [("held", "2026-03-20T10:10", "2026-03-20T10:20"), ("old", "2026-03-21T10:00", "2026-03-21T10:10"), ("recent", "2027-05-30T10:00", "2027-05-30T10:10")];
-        for (name, from, to) in segs {
-            let path = format!("akimat-101/cam-1/{name}.mp4");
-            let bytes = name.as_bytes().repeat(100);
-            std::fs::write(base.join(&path), &bytes).expect("file");
-            let sha = hex::encode(sha2::Sha256::digest(&bytes));
-            tx.insert_segment(&SegmentRow { id: 0, input_id: cam.id, start_us: to_us(almaty(from)), end_us: to_us(almaty(to)), path: path.clone(), size: bytes.len() as i64, sha256: sha.clone(), prev_sha256: None, damaged: false, video_frames: 1, audio_frames: 0, lost_packets: 0, deleted_us: None }).await.expect("segment");
-            glassroom_app::events::record(&mut *tx, almaty(to), "recording.segment_sealed", &format!("input:{}", cam.id), None, json!({"file": path, "sha256": sha})).await.expect("event");
+        for (name, from, to) in [("held", "2026-03-20T10:10", "2026-03-20T10:20"), ("old", "2026-03-21T10:00", "2026-03-21T10:10"), ("recent", "2027-05-30T10:00", "2027-05-30T10:10")] {
+            app.seal_segment(cam, from, to, &format!("akimat-101/cam-1/{name}.mp4"), &name.as_bytes().repeat(100)).await;
         }
-        tx.commit().await.expect("commit");
         app.clock.set(almaty("2027-06-01T12:00"));
 
         // A longer retention for the room's organisation keeps everything.
