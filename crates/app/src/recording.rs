@@ -30,6 +30,16 @@ pub trait RecordingPort: Send + Sync + 'static {
     ) -> Result<Vec<InputCoverage>, AppError>;
 }
 
+/// The share of `interval` that `recorded` covers, and the gaps.
+fn coverage_of(input: i64, interval: Interval, recorded: &[Interval]) -> InputCoverage {
+    let covered = interval.covered_by(recorded);
+    InputCoverage {
+        input: InputId(input),
+        share: covered.as_secs_f64() / interval.duration().as_secs_f64(),
+        gaps: interval.subtract_all(recorded),
+    }
+}
+
 /// Input states as set by administrators (`PUT /api/v1/inputs/{id}/state`), with their history.
 pub struct AdminSetStatus;
 
@@ -90,13 +100,7 @@ impl RecordingPort for AdminSetStatus {
             {
                 recording.push(iv);
             }
-            let covered = interval.covered_by(&recording);
-            let share = covered.as_secs_f64() / interval.duration().as_secs_f64();
-            out.push(InputCoverage {
-                input: InputId(input.id),
-                share,
-                gaps: interval.subtract_all(&recording),
-            });
+            out.push(coverage_of(input.id, interval, &recording));
         }
         Ok(out)
     }
@@ -145,12 +149,7 @@ impl RecordingPort for SealedSegments {
                     recorded.push(iv);
                 }
             }
-            let covered = interval.covered_by(&recorded);
-            out.push(InputCoverage {
-                input: InputId(input.id),
-                share: covered.as_secs_f64() / interval.duration().as_secs_f64(),
-                gaps: interval.subtract_all(&recorded),
-            });
+            out.push(coverage_of(input.id, interval, &recorded));
         }
         Ok(out)
     }

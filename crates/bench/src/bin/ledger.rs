@@ -10,6 +10,10 @@
 //! `cargo run --release -p glassroom-bench --bin ledger -- append --backend sqlite --seconds 10`
 //! `cargo run --release -p glassroom-bench --bin ledger -- verify --events 1000000 --go /tmp/gv --glassroom target/release/glassroom`
 
+#[path = "../args.rs"]
+mod args;
+use args::arg;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,15 +24,6 @@ use glassroom_app::SystemClock;
 use glassroom_app::ledger::{Ledger, LedgerConfig, keys};
 use glassroom_store::{NewEvent, Store};
 use glassroom_testkit::{Backend, fresh_store};
-
-fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn event(i: u64) -> NewEvent {
     let body = format!(

@@ -9,20 +9,15 @@
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod rig;
 
+#[path = "../args.rs"]
+mod args;
+use args::arg;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use glassroom_recorder::capture::{self, InputConfig};
 use glassroom_recorder::{Gap, InputState, Sealed, Sink};
-
-fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// (user + system CPU seconds, resident KiB) of a process, from /proc.
 fn usage(pid: &str) -> (f64, u64) {
