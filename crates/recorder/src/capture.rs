@@ -59,7 +59,7 @@ impl InputConfig {
 
 struct Live {
     demuxed: retina::client::Demuxed,
-    video: usize,
+    video: Option<usize>,
     audio: Option<usize>,
 }
 
@@ -75,13 +75,19 @@ async fn connect(url: &str) -> Result<Live, RecordError> {
     let streams = session.streams();
     let video = streams
         .iter()
-        .position(|s| s.media() == "video" && matches!(s.encoding_name(), "h264" | "h265"))
-        .ok_or_else(|| RecordError::Camera("the camera offers no H.264 or H.265 video".into()))?;
+        .position(|s| s.media() == "video" && matches!(s.encoding_name(), "h264" | "h265"));
     let audio = streams.iter().position(|s| {
         s.media() == "audio" && matches!(s.encoding_name(), "mpeg4-generic" | "pcma" | "pcmu")
     });
+    if video.is_none() && audio.is_none() {
+        return Err(RecordError::Camera(
+            "the input offers neither H.264/H.265 video nor AAC/G.711 audio".into(),
+        ));
+    }
     let tcp = || SetupOptions::default().transport(Transport::Tcp(Default::default()));
-    session.setup(video, tcp()).await.map_err(cam)?;
+    if let Some(v) = video {
+        session.setup(v, tcp()).await.map_err(cam)?;
+    }
     if let Some(a) = audio {
         session.setup(a, tcp()).await.map_err(cam)?;
     }
@@ -132,27 +138,12 @@ fn child_box(entry: &[u8], fourcc: &[u8; 4]) -> Option<Vec<u8>> {
 
 fn streams_of(live: &Live) -> Result<Option<Streams>, RecordError> {
     let s = live.demuxed.streams();
-    let Some(ParametersRef::Video(v)) = s[live.video].parameters() else {
-        return Ok(None);
-    };
-    let entry = v
-        .mp4_sample_entry()
-        .build()
-        .map_err(|e| RecordError::Mux(format!("video parameters: {e}")))?;
-    let (w, h) = v.pixel_dimensions();
-    let (width, height) = (w.min(u16::MAX as u32) as u16, h.min(u16::MAX as u32) as u16);
-    let video = if s[live.video].encoding_name() == "h265" {
-        Codec::H265 {
-            hvcc: child_box(&entry, b"hvcC").ok_or_else(|| RecordError::Mux("no hvcC".into()))?,
-            width,
-            height,
-        }
-    } else {
-        Codec::H264 {
-            avcc: child_box(&entry, b"avcC").ok_or_else(|| RecordError::Mux("no avcC".into()))?,
-            width,
-            height,
-        }
+    let video = match live.video {
+        Some(vi) => match video_codec(&s[vi])? {
+            Some(c) => Some((c, s[vi].clock_rate_hz())),
+            None => return Ok(None),
+        },
+        None => None,
     };
     let audio = match live.audio {
         Some(a) => {
@@ -168,6 +159,7 @@ fn streams_of(live: &Live) -> Result<Option<Streams>, RecordError> {
                     },
                     rate,
                 )),
+                ("mpeg4-generic", _) if video.is_none() => return Ok(None),
                 ("pcma", _) => Some((
                     Codec::G711 {
                         alaw: true,
@@ -190,9 +182,34 @@ fn streams_of(live: &Live) -> Result<Option<Streams>, RecordError> {
         None => None,
     };
     Ok(Some(Streams {
-        video,
-        video_rate: s[live.video].clock_rate_hz(),
+        video_rate: video.as_ref().map(|v| v.1).unwrap_or(90_000),
+        video: video.map(|v| v.0),
         audio,
+    }))
+}
+
+fn video_codec(st: &retina::client::Stream) -> Result<Option<Codec>, RecordError> {
+    let Some(ParametersRef::Video(v)) = st.parameters() else {
+        return Ok(None);
+    };
+    let entry = v
+        .mp4_sample_entry()
+        .build()
+        .map_err(|e| RecordError::Mux(format!("video parameters: {e}")))?;
+    let (w, h) = v.pixel_dimensions();
+    let (width, height) = (w.min(u16::MAX as u32) as u16, h.min(u16::MAX as u32) as u16);
+    Ok(Some(if st.encoding_name() == "h265" {
+        Codec::H265 {
+            hvcc: child_box(&entry, b"hvcC").ok_or_else(|| RecordError::Mux("no hvcC".into()))?,
+            width,
+            height,
+        }
+    } else {
+        Codec::H264 {
+            avcc: child_box(&entry, b"avcC").ok_or_else(|| RecordError::Mux("no avcC".into()))?,
+            width,
+            height,
+        }
     }))
 }
 
@@ -270,7 +287,7 @@ pub async fn run(
                     };
                     let wall = now();
                     let result = match item {
-                        CodecItem::VideoFrame(f) if f.stream_id() == live.video => {
+                        CodecItem::VideoFrame(f) if Some(f.stream_id()) == live.video => {
                             if !params_known || f.has_new_parameters() {
                                 match streams_of(&live) {
                                     Ok(Some(s)) => {
@@ -289,7 +306,8 @@ pub async fn run(
                                     }
                                 }
                             }
-                            let h265 = live.demuxed.streams()[live.video].encoding_name() == "h265";
+                            let h265 =
+                                live.demuxed.streams()[f.stream_id()].encoding_name() == "h265";
                             let key = f.is_random_access_point() || (h265 && hevc_irap(f.data()));
                             let ts = f.timestamp().elapsed();
                             let loss = f.loss();
@@ -314,8 +332,43 @@ pub async fn run(
                             r
                         }
                         CodecItem::AudioFrame(f) if Some(f.stream_id()) == live.audio => {
-                            seg.audio(f.timestamp().elapsed(), Bytes::copy_from_slice(f.data()));
-                            Ok(None)
+                            if live.video.is_none() && !params_known {
+                                match streams_of(&live) {
+                                    Ok(Some(s)) => {
+                                        params_known = true;
+                                        if let Ok(Some(sealed)) = seg.set_streams(s) {
+                                            sink.sealed(cfg.id, sealed).await;
+                                        }
+                                    }
+                                    Ok(None) => {}
+                                    Err(e) => {
+                                        tracing::warn!(input = cfg.id, error = %e, "recorder: unusable stream parameters")
+                                    }
+                                }
+                            }
+                            if let Some(b) = &cfg.health {
+                                b.frame(cfg.id, f.data().len(), f.loss(), wall);
+                            }
+                            let r = seg.audio(
+                                f.timestamp().elapsed(),
+                                Bytes::copy_from_slice(f.data()),
+                                wall,
+                            );
+                            if live.video.is_none() && seg.is_open() {
+                                if let Some(from) = gap_from.take() {
+                                    sink.gap(
+                                        cfg.id,
+                                        Gap {
+                                            from,
+                                            to: wall,
+                                            reason: reason.clone(),
+                                        },
+                                    )
+                                    .await;
+                                }
+                                set_state(&mut state, InputState::Recording, "").await;
+                            }
+                            r
                         }
                         _ => Ok(None),
                     };

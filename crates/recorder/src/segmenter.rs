@@ -20,7 +20,8 @@ const FRAGMENT_MAX: Duration = Duration::from_secs(1);
 /// The streams of one input, as the camera describes them.
 #[derive(Debug, Clone)]
 pub struct Streams {
-    pub video: Codec,
+    /// None for an audio-only input (a microphone).
+    pub video: Option<Codec>,
     /// RTP clock of the video (90 kHz).
     pub video_rate: u32,
     pub audio: Option<(Codec, u32)>,
@@ -49,6 +50,7 @@ struct Open {
     video_frames: u64,
     audio_frames: u64,
     last_video_dts: i64,
+    last_audio_dts: i64,
     lost: u64,
 }
 
@@ -100,11 +102,14 @@ impl Segmenter {
     /// New stream parameters: the open segment (if any) is sealed first.
     pub fn set_streams(&mut self, streams: Streams) -> Result<Option<Sealed>, RecordError> {
         let sealed = self.close()?;
-        let mut tracks = vec![Track {
-            id: VIDEO_TRACK,
-            codec: streams.video.clone(),
-            timescale: streams.video_rate,
-        }];
+        let mut tracks = Vec::new();
+        if let Some(v) = &streams.video {
+            tracks.push(Track {
+                id: VIDEO_TRACK,
+                codec: v.clone(),
+                timescale: streams.video_rate,
+            });
+        }
         if let Some((codec, rate)) = &streams.audio {
             tracks.push(Track {
                 id: AUDIO_TRACK,
@@ -138,11 +143,14 @@ impl Segmenter {
         file.write_all(&init).map_err(io)?;
         let mut hasher = Sha256::new();
         hasher.update(&init);
-        let audio_base = streams
-            .audio
-            .as_ref()
-            .map(|(_, rate)| (base as i128 * *rate as i128 / streams.video_rate as i128) as i64)
-            .unwrap_or(0);
+        let audio_base = match (&streams.video, &streams.audio) {
+            // Audio-only: `base` is already in the audio clock.
+            (None, _) => base,
+            (Some(_), Some((_, rate))) => {
+                (base as i128 * *rate as i128 / streams.video_rate as i128) as i64
+            }
+            (Some(_), None) => 0,
+        };
         self.cur = Some(Open {
             file,
             partial,
@@ -158,6 +166,7 @@ impl Segmenter {
             video_frames: 0,
             audio_frames: 0,
             last_video_dts: 0,
+            last_audio_dts: 0,
             lost: 0,
         });
         Ok(())
@@ -207,21 +216,57 @@ impl Segmenter {
         Ok(sealed)
     }
 
-    /// An audio frame: `ts` is media time since the stream started (audio clock).
-    pub fn audio(&mut self, ts: i64, data: Bytes) {
+    /// An audio frame: `ts` is media time since the stream started (audio clock). On an
+    /// audio-only input, audio opens, fragments and cuts segments (every frame is a sync point).
+    pub fn audio(
+        &mut self,
+        ts: i64,
+        data: Bytes,
+        wall: SystemTime,
+    ) -> Result<Option<Sealed>, RecordError> {
+        let audio_only = self
+            .streams
+            .as_ref()
+            .is_some_and(|s| s.video.is_none() && s.audio.is_some());
+        let mut sealed = None;
         if self.cur.is_none() {
-            return;
+            if !audio_only {
+                return Ok(None);
+            }
+            self.open(ts, wall)?;
         }
         if let Some(p) = self.audio.take() {
             let dur = (ts - p.dts).clamp(1, u32::MAX as i64) as u32;
             self.audio_duration = dur;
             self.push_sample(AUDIO_TRACK, p, dur);
         }
+        if audio_only {
+            let rate = self
+                .streams
+                .as_ref()
+                .and_then(|s| s.audio.as_ref())
+                .map(|a| a.1)
+                .unwrap_or(8000) as f64;
+            let (elapsed, frag_age) = match &self.cur {
+                Some(c) => (ts - c.audio_base, ts - c.audio_base - c.frag_start),
+                None => (0, 0),
+            };
+            if elapsed as f64 >= self.target.as_secs_f64() * rate {
+                sealed = self.close()?;
+                self.open(ts, wall)?;
+            } else if frag_age as f64 >= FRAGMENT_MAX.as_secs_f64() * rate {
+                self.flush()?;
+                if let Some(c) = &mut self.cur {
+                    c.frag_start = ts - c.audio_base;
+                }
+            }
+        }
         self.audio = Some(Pending {
             dts: ts,
             key: true,
             data,
         });
+        Ok(sealed)
     }
 
     fn frag_age(&self, ts: i64) -> i64 {
@@ -250,6 +295,7 @@ impl Segmenter {
             c.last_video_dts = dts + duration as i64;
         } else {
             c.audio_frames += 1;
+            c.last_audio_dts = dts + duration as i64;
         }
         c.frag.push(Sample {
             track,
@@ -305,12 +351,17 @@ impl Segmenter {
         if let Ok(d) = std::fs::File::open(&self.dir) {
             let _ = d.sync_all();
         }
-        let rate = self
-            .streams
-            .as_ref()
-            .map(|s| s.video_rate)
-            .unwrap_or(90_000) as f64;
-        let media = Duration::from_secs_f64((c.last_video_dts.max(0) as f64) / rate);
+        // Media duration: of the video, or of the audio on an audio-only input.
+        let media = match self.streams.as_ref() {
+            Some(Streams {
+                video: None,
+                audio: Some((_, rate)),
+                ..
+            }) => Duration::from_secs_f64(c.last_audio_dts.max(0) as f64 / *rate as f64),
+            s => Duration::from_secs_f64(
+                c.last_video_dts.max(0) as f64 / s.map(|s| s.video_rate).unwrap_or(90_000) as f64,
+            ),
+        };
         let sha = hex::encode(c.hasher.finalize());
         let sealed = Sealed {
             path: c.path,

@@ -317,3 +317,33 @@ async fn a_crash_leaves_no_unsealed_file_unaccounted_for() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_microphone_on_its_own_is_recorded_too() {
+    let Some(cam) = rig::Camera::start() else {
+        return;
+    };
+    let r = record(&cam.url("audio"), "mic", Duration::from_secs(2));
+    tokio::time::sleep(Duration::from_millis(7_500)).await;
+    let (seen, dir) = r.finish().await;
+    assert!(seen.sealed.len() >= 3, "{} segments", seen.sealed.len());
+    let last = seen.sealed.len() - 1;
+    for (i, s) in seen.sealed.iter().enumerate() {
+        let bytes = std::fs::read(&s.path).expect("sealed file");
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), s.sha256);
+        let (codecs, _) = probe(&s.path);
+        assert_eq!(codecs, ["aac"], "{}", s.path.display());
+        assert!(s.audio_frames > 0 && s.video_frames == 0);
+        let len = s.end.duration_since(s.start).unwrap_or_default();
+        // Cut every ~2 s; the last one is cut short by the stop.
+        assert!(
+            (i == last || len >= Duration::from_millis(1_500)) && len <= Duration::from_secs(3),
+            "{len:?}"
+        );
+    }
+    assert_eq!(
+        seen.states.first().map(|s| s.1),
+        Some(InputState::Recording)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -44,7 +44,7 @@ pub const SCRIPT: &str = concat!(
 /// The installer to point people at when the server is missing.
 pub const INSTALL: &str = "crates/recorder/tests/rig/install.sh";
 /// Every mount the camera serves.
-pub const MOUNTS: [&str; 5] = ["h264", "h265", "g711", "video", "big"];
+pub const MOUNTS: [&str; 6] = ["h264", "h265", "g711", "video", "big", "audio"];
 
 /// How long the server may take to print READY.
 const READY_TIMEOUT: Duration = Duration::from_secs(20);

@@ -98,6 +98,8 @@ MOUNTS = {
     # The ball compresses to ~130 kbit/s whatever the bitrate; snow is
     # incompressible, so the encoder really sends its ~2 Mbit/s.
     "/big": f"( {h264(640, 360, 2000, pattern='snow')} )",
+    # A microphone on its own (an audio-only input).
+    "/audio": "( " + AAC.replace("name=pay1", "name=pay0") + " )",
 }
 
 
