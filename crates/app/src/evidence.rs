@@ -71,42 +71,37 @@ impl App {
         let dir = self.config.recordings_dir.clone();
         // (open_recordings checked the role and recorded the access.)
         let mut tx = self.store.read().await?;
-        let m = tx
-            .meeting(meeting)
-            .await?
-            .ok_or(AppError::NotFound("meeting"))?;
         let mut seqs: Vec<u64> = tx
             .events_of(&format!("meeting:{meeting}"))
             .await?
             .iter()
             .map(|e| e.seq as u64)
             .collect();
-        // Each segment's sealing event, found on its input by hash.
-        let mut segment_events = BTreeMap::new();
-        let inputs = tx.inputs().await?;
+        // Each segment's sealing event, found by hash among its input's events (read once per
+        // input).
+        let mut by_input: BTreeMap<i64, Vec<&crate::playback::SegmentView>> = BTreeMap::new();
         for s in &opened.segments {
-            let Some(input) = inputs
-                .iter()
-                .find(|i| i.code == s.input && Some(i.room_id) == m.room_id)
-            else {
-                continue;
-            };
-            for e in tx.events_of(&format!("input:{}", input.id)).await? {
-                if e.kind.starts_with("recording.segment_") && e.body.contains(&s.sha256) {
-                    segment_events.insert(s.id, e.seq as u64);
-                    seqs.push(e.seq as u64);
+            by_input.entry(s.input_id).or_default().push(s);
+        }
+        let mut segment_events = BTreeMap::new();
+        for (input, segs) in by_input {
+            let sealed_in: BTreeMap<String, u64> = tx
+                .events_of(&format!("input:{input}"))
+                .await?
+                .into_iter()
+                .filter(|e| e.kind.starts_with("recording.segment_"))
+                .filter_map(|e| {
+                    let body: serde_json::Value = serde_json::from_str(&e.body).ok()?;
+                    Some((body["data"]["sha256"].as_str()?.to_owned(), e.seq as u64))
+                })
+                .collect();
+            for s in segs {
+                if let Some(seq) = sealed_in.get(&s.sha256) {
+                    segment_events.insert(s.id, *seq);
+                    seqs.push(*seq);
                 }
             }
         }
-        let segment_rows: Vec<_> = {
-            let mut v = Vec::new();
-            for s in &opened.segments {
-                if let Some(row) = tx.segment(s.id).await? {
-                    v.push((s.input.clone(), row));
-                }
-            }
-            v
-        };
         drop(tx);
         let view = self.get_meeting(Some(actor), meeting).await?;
         // Every event must be sealed: wait (briefly) for the sequencer to cover the newest.
@@ -138,7 +133,7 @@ impl App {
             let r = ledger.receipt_against(*seq, &sealed, &checkpoint).await?;
             tar_add(&mut b, &format!("proofs/{seq}.tlog-proof"), r.as_bytes())?;
         }
-        for (input, row) in segment_rows {
+        for row in &opened.segments {
             let Some(dir) = &dir else { break };
             let Some(event) = segment_events
                 .get(&row.id)
@@ -154,7 +149,7 @@ impl App {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let path = format!("segments/{input}/{name}");
+            let path = format!("segments/{}/{name}", row.input);
             tar_add(&mut b, &path, &bytes)?;
             manifest.segments.push(ManifestSegment {
                 path,

@@ -21,6 +21,9 @@ pub struct SegmentView {
     pub size: i64,
     pub sha256: String,
     pub damaged: bool,
+    /// Relative to the recordings directory.
+    pub path: String,
+    pub input_id: i64,
 }
 
 /// What opening a meeting's recordings gives: the grant and the segments of the meeting interval.
@@ -188,5 +191,7 @@ fn view(input: &str, s: SegmentRow) -> SegmentView {
         size: s.size,
         sha256: s.sha256,
         damaged: s.damaged,
+        path: s.path,
+        input_id: s.input_id,
     }
 }

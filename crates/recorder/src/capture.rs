@@ -213,6 +213,49 @@ fn video_codec(st: &retina::client::Stream) -> Result<Option<Codec>, RecordError
     }))
 }
 
+/// New stream parameters for the segmenter (sealing the open segment first); whether they are
+/// known now.
+async fn apply_params(live: &Live, seg: &mut Segmenter, sink: &dyn Sink, id: i64) -> bool {
+    match streams_of(live) {
+        Ok(Some(s)) => {
+            match seg.set_streams(s) {
+                Ok(Some(sealed)) => sink.sealed(id, sealed).await,
+                Ok(None) => {}
+                Err(e) => tracing::error!(input = id, error = %e, "recorder: sealing failed"),
+            }
+            true
+        }
+        Ok(None) => false,
+        Err(e) => {
+            tracing::warn!(input = id, error = %e, "recorder: unusable stream parameters");
+            false
+        }
+    }
+}
+
+/// Reports a state change (and nothing when the state is unchanged).
+async fn set_state(
+    cfg: &InputConfig,
+    sink: &dyn Sink,
+    state: &mut Option<InputState>,
+    s: InputState,
+    detail: &str,
+) {
+    if *state == Some(s) {
+        return;
+    }
+    if let Some(b) = &cfg.health {
+        b.update(cfg.id, |h| {
+            if s == InputState::Recording && h.state.is_some() {
+                h.reconnects += 1;
+            }
+            h.state = Some(s);
+        });
+    }
+    *state = Some(s);
+    sink.state(cfg.id, s, detail).await;
+}
+
 /// Records one input until `stop` turns true: segments, gaps and state changes go to `sink`.
 pub async fn run(
     cfg: InputConfig,
@@ -236,26 +279,6 @@ pub async fn run(
     let mut reason = String::new();
     let mut backoff = Duration::from_millis(100);
     let mut state: Option<InputState> = None;
-    let board = cfg.health.clone();
-    let set_state = |state: &mut Option<InputState>, s: InputState, detail: &str| {
-        let changed = *state != Some(s);
-        if changed && let Some(b) = &board {
-            b.update(cfg.id, |h| {
-                if s == InputState::Recording && h.state.is_some() {
-                    h.reconnects += 1;
-                }
-                h.state = Some(s);
-            });
-        }
-        *state = Some(s);
-        let sink = sink.clone();
-        let detail = detail.to_owned();
-        async move {
-            if changed {
-                sink.state(cfg.id, s, &detail).await;
-            }
-        }
-    };
     while !*stop.borrow() {
         let attempt = tokio::time::timeout(cfg.connect_timeout, connect(&cfg.url)).await;
         match attempt {
@@ -289,22 +312,7 @@ pub async fn run(
                     let result = match item {
                         CodecItem::VideoFrame(f) if Some(f.stream_id()) == live.video => {
                             if !params_known || f.has_new_parameters() {
-                                match streams_of(&live) {
-                                    Ok(Some(s)) => {
-                                        params_known = true;
-                                        match seg.set_streams(s) {
-                                            Ok(Some(sealed)) => sink.sealed(cfg.id, sealed).await,
-                                            Ok(None) => {}
-                                            Err(e) => {
-                                                tracing::error!(input = cfg.id, error = %e, "recorder: sealing failed")
-                                            }
-                                        }
-                                    }
-                                    Ok(None) => {}
-                                    Err(e) => {
-                                        tracing::warn!(input = cfg.id, error = %e, "recorder: unusable stream parameters")
-                                    }
-                                }
+                                params_known = apply_params(&live, &mut seg, &*sink, cfg.id).await;
                             }
                             let h265 =
                                 live.demuxed.streams()[f.stream_id()].encoding_name() == "h265";
@@ -314,64 +322,36 @@ pub async fn run(
                             if let Some(b) = &cfg.health {
                                 b.frame(cfg.id, f.data().len(), loss, wall);
                             }
-                            let r = seg.video(ts, key, Bytes::from(f.into_data()), loss, wall);
-                            if seg.is_open() {
-                                if let Some(from) = gap_from.take() {
-                                    sink.gap(
-                                        cfg.id,
-                                        Gap {
-                                            from,
-                                            to: wall,
-                                            reason: reason.clone(),
-                                        },
-                                    )
-                                    .await;
-                                }
-                                set_state(&mut state, InputState::Recording, "").await;
-                            }
-                            r
+                            seg.video(ts, key, Bytes::from(f.into_data()), loss, wall)
                         }
                         CodecItem::AudioFrame(f) if Some(f.stream_id()) == live.audio => {
+                            // Audio drives the segments only on an audio-only input.
                             if live.video.is_none() && !params_known {
-                                match streams_of(&live) {
-                                    Ok(Some(s)) => {
-                                        params_known = true;
-                                        if let Ok(Some(sealed)) = seg.set_streams(s) {
-                                            sink.sealed(cfg.id, sealed).await;
-                                        }
-                                    }
-                                    Ok(None) => {}
-                                    Err(e) => {
-                                        tracing::warn!(input = cfg.id, error = %e, "recorder: unusable stream parameters")
-                                    }
-                                }
+                                params_known = apply_params(&live, &mut seg, &*sink, cfg.id).await;
                             }
                             if let Some(b) = &cfg.health {
                                 b.frame(cfg.id, f.data().len(), f.loss(), wall);
                             }
-                            let r = seg.audio(
+                            seg.audio(
                                 f.timestamp().elapsed(),
                                 Bytes::copy_from_slice(f.data()),
                                 wall,
-                            );
-                            if live.video.is_none() && seg.is_open() {
-                                if let Some(from) = gap_from.take() {
-                                    sink.gap(
-                                        cfg.id,
-                                        Gap {
-                                            from,
-                                            to: wall,
-                                            reason: reason.clone(),
-                                        },
-                                    )
-                                    .await;
-                                }
-                                set_state(&mut state, InputState::Recording, "").await;
-                            }
-                            r
+                            )
                         }
                         _ => Ok(None),
                     };
+                    // Recording from the first segment opened on: the outage (if any) is a gap.
+                    if seg.is_open() && state != Some(InputState::Recording) {
+                        if let Some(from) = gap_from.take() {
+                            let gap = Gap {
+                                from,
+                                to: wall,
+                                reason: reason.clone(),
+                            };
+                            sink.gap(cfg.id, gap).await;
+                        }
+                        set_state(&cfg, &*sink, &mut state, InputState::Recording, "").await;
+                    }
                     match result {
                         Ok(Some(sealed)) => sink.sealed(cfg.id, sealed).await,
                         Ok(None) => {}
@@ -403,7 +383,7 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
-        set_state(&mut state, InputState::Reconnecting, &reason).await;
+        set_state(&cfg, &*sink, &mut state, InputState::Reconnecting, &reason).await;
         tokio::select! {
             _ = stop.changed() => {}
             _ = tokio::time::sleep(backoff) => {}
@@ -421,5 +401,12 @@ pub async fn run(
         )
         .await;
     }
-    set_state(&mut state, InputState::Offline, "recorder stopped").await;
+    set_state(
+        &cfg,
+        &*sink,
+        &mut state,
+        InputState::Offline,
+        "recorder stopped",
+    )
+    .await;
 }
