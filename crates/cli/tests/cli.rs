@@ -1380,3 +1380,59 @@ async fn verify_checks_an_evidence_bundle_offline() {
     let _ = std::fs::remove_dir_all(&dir);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_rotating_log_signs_with_both_keys_and_publishes_both() {
+    let env = Env::new(Backend::Sqlite, "rotate").await;
+    env.seed("kassymov");
+    // The next key, with the same name (the origin), owner-only as the server demands.
+    let next = glassroom_ledger::note::Signer::generate("glassroom.local/ledger").expect("key");
+    let dir = env.dir.join("ledger");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("log.next.key");
+    std::fs::write(&path, format!("{}\n", next.to_private())).expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let (child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0"]));
+    let mut server = Server(child);
+    let client = reqwest::Client::new();
+    let max = scalar_i64(&env, "SELECT MAX(seq) FROM events").await as u64;
+    wait_sealed(&client, &addr, max).await;
+    let vkeys = client
+        .get(format!("{addr}/log/vkey"))
+        .send()
+        .await
+        .expect("vkey")
+        .text()
+        .await
+        .expect("text");
+    let keys: Vec<&str> = vkeys.lines().collect();
+    assert_eq!(keys.len(), 2, "{vkeys}");
+    assert_eq!(keys[1], next.vkey());
+    let text = client
+        .get(format!("{addr}/log/checkpoint"))
+        .send()
+        .await
+        .expect("cp")
+        .text()
+        .await
+        .expect("text");
+    let note = glassroom_ledger::note::Note::parse(&text).expect("note");
+    for k in &keys {
+        note.require(&glassroom_ledger::note::Verifier::parse(k).expect("vkey"))
+            .expect("signed by both keys");
+    }
+    stop(&mut server.0);
+    // A key file others can read is refused, with the fix in the message.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let (ok, _, err) = env.run(&["serve", "--listen", "127.0.0.1:0"]);
+        assert!(!ok && err.contains("chmod 600"), "{err}");
+    }
+    env.drop().await;
+}
