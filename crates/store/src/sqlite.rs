@@ -57,17 +57,19 @@ impl SqliteTx {
     /// inserted at commit, many rows per statement (one statement per event costs more than the
     /// event itself).
     async fn flush_events(&mut self) -> Result<()> {
-        let events = std::mem::take(&mut self.events);
-        for chunk in events.chunks(500) {
+        let mut events = std::mem::take(&mut self.events);
+        while !events.is_empty() {
+            // 500 rows × 5 values stays under SQLite's limit on bound parameters.
+            let chunk: Vec<crate::NewEvent> = events.drain(..events.len().min(500)).collect();
             let mut q = sqlx::QueryBuilder::<Sqlite>::new(
                 "INSERT INTO events (at_us, kind, subject, actor, body) ",
             );
             q.push_values(chunk, |mut b, e| {
                 b.push_bind(e.at_us)
-                    .push_bind(e.kind.clone())
-                    .push_bind(e.subject.clone())
-                    .push_bind(e.actor.clone())
-                    .push_bind(e.body.clone());
+                    .push_bind(e.kind)
+                    .push_bind(e.subject)
+                    .push_bind(e.actor)
+                    .push_bind(e.body);
             });
             q.build().execute(&mut *self.tx).await?;
         }
