@@ -22,6 +22,8 @@ pub struct RecorderConfig {
     pub dir: PathBuf,
     pub segment: Duration,
     pub frame_timeout: Duration,
+    /// When to write segments; `None` records every input always.
+    pub schedule: Option<Schedule>,
 }
 
 impl RecorderConfig {
@@ -30,7 +32,66 @@ impl RecorderConfig {
             dir: dir.to_owned(),
             segment: Duration::from_secs(10),
             frame_timeout: Duration::from_secs(5),
+            schedule: Some(Schedule::default()),
         }
+    }
+}
+
+/// When rooms record: designated rooms during their organisation's working time, and every room
+/// for each meeting booked in it, from `lead_in` before its scheduled start to `lead_out` after
+/// its scheduled end (and for as long as it is in progress, when it overruns).
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub working_time: bool,
+    pub lead_in: Duration,
+    pub lead_out: Duration,
+    /// How often the schedule is looked at.
+    pub tick: Duration,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            working_time: true,
+            lead_in: Duration::from_secs(15 * 60),
+            lead_out: Duration::from_secs(15 * 60),
+            tick: Duration::from_secs(1),
+        }
+    }
+}
+
+impl App {
+    /// The rooms that should be recording now under `schedule`.
+    pub async fn rooms_to_record(
+        &self,
+        schedule: &Schedule,
+    ) -> Result<std::collections::HashSet<i64>, AppError> {
+        let now = self.clock.now();
+        let span = |d: Duration| jiff::SignedDuration::try_from(d).unwrap_or_default();
+        let from = now - span(schedule.lead_out);
+        let to = now + span(schedule.lead_in);
+        let longest = jiff::SignedDuration::from_mins(self.config.max_meeting_minutes);
+        let mut tx = self.store.read().await?;
+        let mut rooms: std::collections::HashSet<i64> = tx
+            .rooms_in_use(to_us(from), to_us(to), to_us(from - longest))
+            .await?
+            .into_iter()
+            .collect();
+        if schedule.working_time {
+            let dir = self.directory(&mut *tx).await?;
+            for room in dir.rooms.values().filter(|r| r.designated) {
+                let calendar = dir.calendar(room.org_id)?;
+                let today = calendar.time_zone().to_datetime(now).date();
+                if calendar
+                    .working_periods(today)
+                    .iter()
+                    .any(|p| p.start() <= now && now < p.end())
+                {
+                    rooms.insert(room.id);
+                }
+            }
+        }
+        Ok(rooms)
     }
 }
 
@@ -192,6 +253,38 @@ impl Recorder {
         let (stop, rx) = tokio::sync::watch::channel(false);
         let health = Arc::new(glassroom_recorder::HealthBoard::default());
         let mut tasks = Vec::new();
+        // One switch per room, turned by the schedule.
+        let mut switches: HashMap<i64, tokio::sync::watch::Sender<bool>> = HashMap::new();
+        if let Some(schedule) = &cfg.schedule {
+            let now_on = app.rooms_to_record(schedule).await?;
+            for i in &inputs {
+                switches
+                    .entry(i.room_id)
+                    .or_insert_with(|| tokio::sync::watch::channel(now_on.contains(&i.room_id)).0);
+            }
+            let switches = switches.clone();
+            let (app, schedule, mut stopped) = (app.clone(), schedule.clone(), rx.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = stopped.changed() => break,
+                        _ = tokio::time::sleep(schedule.tick) => {}
+                    }
+                    match app.rooms_to_record(&schedule).await {
+                        Ok(on) => {
+                            for (room, switch) in &switches {
+                                let want = on.contains(room);
+                                switch.send_if_modified(|v| std::mem::replace(v, want) != want);
+                            }
+                        }
+                        Err(e) => {
+                            // Unknown: keep recording what records (never stop on an error).
+                            tracing::warn!(error = %e, "recorder: reading the recording schedule failed")
+                        }
+                    }
+                }
+            }));
+        }
         for i in inputs {
             let room = rooms
                 .get(&i.room_id)
@@ -202,6 +295,7 @@ impl Recorder {
             c.frame_timeout = cfg.frame_timeout;
             c.prev_sha256 = prev.get(&i.id).cloned().flatten();
             c.health = Some(health.clone());
+            c.want = switches.get(&i.room_id).map(|s| s.subscribe());
             tasks.push(tokio::spawn(capture::run(
                 c,
                 sink.clone(),

@@ -1191,7 +1191,7 @@ async fn serve_records_a_room_camera_and_seals_every_segment_in_the_ledger() {
     let config = write(
         &env.dir,
         "glassroom.toml",
-        "[recorder]\nenabled = true\nsegment_seconds = 2\n",
+        "[recorder]\nenabled = true\nalways = true\nsegment_seconds = 2\n",
     );
     let (child, addr) = start(env.cmd(&["serve", "--listen", "127.0.0.1:0", "--config", &config]));
     let mut server = Server(child);
@@ -1435,4 +1435,175 @@ async fn a_rotating_log_signs_with_both_keys_and_publishes_both() {
         assert!(!ok && err.contains("chmod 600"), "{err}");
     }
     env.drop().await;
+}
+
+/// The recording schedule: a room records from the lead-in before a meeting to the lead-out after
+/// it, and is `ready` (connected, watched, writing nothing) otherwise; designated rooms also record
+/// through working time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorder_records_on_the_schedule_with_lead_in_and_lead_out() {
+    use glassroom_app::recorder::{Recorder, RecorderConfig, Schedule};
+    use glassroom_testkit::{TestApp, almaty};
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+    let Some(cam) = rig::Camera::start() else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite, almaty("2026-03-16T09:00")).await;
+    let meeting = app.scheduled_meeting().await; // 2026-03-20 10:00–11:00 in akimat-101
+    let room = app.id("room", "akimat-101").await;
+    let camera = app.camera_of("akimat-101").await;
+    app.raw_exec(&format!(
+        "UPDATE room_inputs SET url = '{}' WHERE room_id = {room} AND code = 'cam-1'",
+        cam.url("h264")
+    ))
+    .await
+    .expect("camera url");
+    app.raw_exec(&format!(
+        "UPDATE room_inputs SET url = '{}' WHERE room_id = {room} AND code = 'mic-1'",
+        cam.url("audio")
+    ))
+    .await
+    .expect("microphone url");
+    let state = |app: &TestApp| {
+        let store = app.app.store.clone();
+        async move {
+            let mut tx = store.read().await.expect("read");
+            tx.inputs_of(room)
+                .await
+                .expect("inputs")
+                .into_iter()
+                .map(|i| i.state)
+                .collect::<Vec<_>>()
+        }
+    };
+    let segments = |app: &TestApp| {
+        let store = app.app.store.clone();
+        async move {
+            let mut tx = store.read().await.expect("read");
+            let mut n = 0;
+            for i in tx.inputs_of(room).await.expect("inputs") {
+                n += tx
+                    .segments_of(i.id, i64::MIN, i64::MAX)
+                    .await
+                    .expect("segments")
+                    .len();
+            }
+            n
+        }
+    };
+    async fn until(what: &str, mut f: impl AsyncFnMut() -> bool) {
+        let t = std::time::Instant::now();
+        while !f().await {
+            assert!(t.elapsed().as_secs() < 10, "timed out waiting until {what}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    // 30 minutes before the meeting: outside the 15-minute lead-in.
+    app.clock.set(almaty("2026-03-20T09:30"));
+    let mut cfg = RecorderConfig::new(&app.ledger_data.join("recordings"));
+    cfg.segment = std::time::Duration::from_secs(2);
+    cfg.schedule = Some(Schedule {
+        working_time: false,
+        tick: std::time::Duration::from_millis(100),
+        ..Schedule::default()
+    });
+    let recorder = Recorder::start(&app.app, cfg).await.expect("recorder");
+    until("both inputs are ready", async || {
+        state(&app).await == ["ready", "ready"]
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        segments(&app).await,
+        0,
+        "nothing is written outside the schedule"
+    );
+    // Ten minutes before: inside the lead-in, both inputs record, and `start` is possible.
+    app.clock.set(almaty("2026-03-20T09:50"));
+    until("both inputs record", async || {
+        state(&app).await == ["recording", "recording"]
+    })
+    .await;
+    until("segments are sealed", async || segments(&app).await >= 2).await;
+    let health = app.get(&format!("/api/v1/meetings/{meeting}"), None).await;
+    assert_eq!(health.status, 200);
+    // Twenty minutes after the end: past the lead-out, the open segments are sealed, then nothing.
+    app.clock.set(almaty("2026-03-20T11:20"));
+    until("both inputs are ready again", async || {
+        state(&app).await == ["ready", "ready"]
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let written = segments(&app).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(
+        segments(&app).await,
+        written,
+        "writing stopped after the lead-out"
+    );
+    let mut tx = app.app.store.read().await.expect("read");
+    assert!(
+        tx.events_of_kind("recording.gap")
+            .await
+            .expect("gaps")
+            .is_empty(),
+        "pauses on the schedule are not gaps"
+    );
+    // Every segment lies within [lead-in, lead-out] of the meeting (media time).
+    for s in tx
+        .segments_of(camera, i64::MIN, i64::MAX)
+        .await
+        .expect("segments")
+    {
+        assert!(!s.damaged);
+        // The test clock stood still while the camera ran: each segment still has its own file,
+        // byte for byte the one sealed.
+        use sha2::Digest;
+        let bytes = std::fs::read(app.ledger_data.join("recordings").join(&s.path)).expect("file");
+        assert_eq!(
+            hex::encode(sha2::Sha256::digest(&bytes)),
+            s.sha256,
+            "{}",
+            s.path
+        );
+        assert!(s.start_us >= glassroom_app::time::to_us(almaty("2026-03-20T09:45")));
+        assert!(s.start_us < glassroom_app::time::to_us(almaty("2026-03-20T11:15")));
+    }
+    drop(tx);
+    recorder.stop().await;
+    // Working time: designated rooms record on working days between the hours, not at night or
+    // on a Saturday; a room booked for a meeting records for it even at night.
+    let schedule = Schedule::default();
+    for (at, expected) in [
+        ("2026-03-19T11:00", true),
+        ("2026-03-19T20:00", false),
+        ("2026-03-21T11:00", false),
+        ("2026-03-20T09:50", true),
+    ] {
+        app.clock.set(almaty(at));
+        let rooms = app.app.rooms_to_record(&schedule).await.expect("schedule");
+        assert_eq!(rooms.contains(&room), expected, "{at}");
+    }
+    let night = Schedule {
+        working_time: false,
+        ..Schedule::default()
+    };
+    app.clock.set(almaty("2026-03-20T10:30"));
+    assert!(
+        app.app
+            .rooms_to_record(&night)
+            .await
+            .expect("s")
+            .contains(&room)
+    );
+    app.clock.set(almaty("2026-03-19T11:00"));
+    assert!(
+        !app.app
+            .rooms_to_record(&night)
+            .await
+            .expect("s")
+            .contains(&room)
+    );
+    drop(cam);
+    app.stop().await;
 }

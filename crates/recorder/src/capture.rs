@@ -38,6 +38,10 @@ pub struct InputConfig {
     pub prev_sha256: Option<String>,
     /// Where live health (last frame, bitrate, losses, state) is kept.
     pub health: Option<Arc<crate::HealthBoard>>,
+    /// Whether segments should be written now (the recording schedule: working time, meetings
+    /// with their lead-in and lead-out). `None` records always. While it is false the camera
+    /// stays connected and watched (its health is still known) and its state is `ready`.
+    pub want: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl InputConfig {
@@ -53,6 +57,7 @@ impl InputConfig {
             max_backoff: Duration::from_secs(1),
             prev_sha256: None,
             health: None,
+            want: None,
         }
     }
 }
@@ -256,6 +261,13 @@ async fn set_state(
     sink.state(cfg.id, s, detail).await;
 }
 
+impl InputConfig {
+    /// Should segments be written now?
+    fn wanted(&self) -> bool {
+        self.want.as_ref().is_none_or(|w| *w.borrow())
+    }
+}
+
 /// Records one input until `stop` turns true: segments, gaps and state changes go to `sink`.
 pub async fn run(
     cfg: InputConfig,
@@ -309,6 +321,49 @@ pub async fn run(
                         Ok(Some(Ok(item))) => item,
                     };
                     let wall = now();
+                    if !cfg.wanted() {
+                        // Outside the schedule: nothing is written; an outage that was open while
+                        // recording was wanted ends here.
+                        if let Some(from) = gap_from.take() {
+                            let gap = Gap {
+                                from,
+                                to: wall,
+                                reason: reason.clone(),
+                            };
+                            sink.gap(cfg.id, gap).await;
+                        }
+                        match seg.close() {
+                            Ok(Some(sealed)) => sink.sealed(cfg.id, sealed).await,
+                            Ok(None) => {}
+                            Err(e) => {
+                                tracing::error!(input = cfg.id, error = %e, "recorder: sealing failed")
+                            }
+                        }
+                        if let CodecItem::VideoFrame(f) = &item
+                            && f.has_new_parameters()
+                        {
+                            params_known = false;
+                        }
+                        if let Some(b) = &cfg.health {
+                            let (bytes, loss) = match &item {
+                                CodecItem::VideoFrame(f) => (f.data().len(), f.loss()),
+                                CodecItem::AudioFrame(f) => (f.data().len(), f.loss()),
+                                _ => (0, 0),
+                            };
+                            if bytes > 0 {
+                                b.frame(cfg.id, bytes, loss, wall);
+                            }
+                        }
+                        set_state(
+                            &cfg,
+                            &*sink,
+                            &mut state,
+                            InputState::Ready,
+                            "outside the recording schedule",
+                        )
+                        .await;
+                        continue;
+                    }
                     let result = match item {
                         CodecItem::VideoFrame(f) if Some(f.stream_id()) == live.video => {
                             if !params_known || f.has_new_parameters() {
@@ -377,13 +432,28 @@ pub async fn run(
             Ok(None) => {}
             Err(e) => tracing::error!(input = cfg.id, error = %e, "recorder: sealing failed"),
         }
-        if gap_from.is_none() {
+        if gap_from.is_none() && cfg.wanted() {
             gap_from = Some(now());
         }
         if *stop.borrow() {
             break;
         }
         set_state(&cfg, &*sink, &mut state, InputState::Reconnecting, &reason).await;
+        match (cfg.wanted(), gap_from) {
+            // The schedule began during the outage: the gap starts now.
+            (true, None) => gap_from = Some(now()),
+            // The schedule ended during the outage: the gap ends now.
+            (false, Some(from)) => {
+                let gap = Gap {
+                    from,
+                    to: now(),
+                    reason: reason.clone(),
+                };
+                sink.gap(cfg.id, gap).await;
+                gap_from = None;
+            }
+            _ => {}
+        }
         tokio::select! {
             _ = stop.changed() => {}
             _ = tokio::time::sleep(backoff) => {}

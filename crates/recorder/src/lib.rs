@@ -46,6 +46,8 @@ pub struct Gap {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputState {
     Recording,
+    /// Connected and watched, not writing (outside the recording schedule).
+    Ready,
     Reconnecting,
     Offline,
 }
@@ -54,6 +56,7 @@ impl InputState {
     pub fn code(self) -> &'static str {
         match self {
             InputState::Recording => "recording",
+            InputState::Ready => "ready",
             InputState::Reconnecting => "reconnecting",
             InputState::Offline => "offline",
         }

@@ -132,13 +132,35 @@ impl Segmenter {
             .map(|d| d.as_micros())
             .unwrap_or(0);
         std::fs::create_dir_all(&self.dir).map_err(io)?;
-        let path = self.dir.join(format!("{}-{micros}.mp4", self.name));
-        let partial = path.with_extension("mp4.partial");
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&partial)
-            .map_err(io)?;
+        // A name never taken before: the wall clock may stand still or step back (NTP, a test
+        // clock), and a sealed file must never be replaced.
+        let mut n = 0u32;
+        let (path, partial, mut file) = loop {
+            let path = if n == 0 {
+                self.dir.join(format!("{}-{micros}.mp4", self.name))
+            } else {
+                self.dir.join(format!("{}-{micros}-{n}.mp4", self.name))
+            };
+            let partial = path.with_extension("mp4.partial");
+            if !path.exists() {
+                match std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&partial)
+                {
+                    Ok(f) => break (path, partial, f),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io(e)),
+                }
+            }
+            n += 1;
+            if n > 10_000 {
+                return Err(RecordError::Mux(format!(
+                    "no free segment name in {}",
+                    self.dir.display()
+                )));
+            }
+        };
         let init = fmp4::init_segment(&self.tracks).map_err(|e| RecordError::Mux(e.to_string()))?;
         file.write_all(&init).map_err(io)?;
         let mut hasher = Sha256::new();
@@ -347,7 +369,9 @@ impl Segmenter {
         };
         c.file.sync_all().map_err(io)?;
         drop(c.file);
-        std::fs::rename(&c.partial, &c.path).map_err(io)?;
+        // Link, not rename: linking never replaces an existing file.
+        std::fs::hard_link(&c.partial, &c.path).map_err(io)?;
+        std::fs::remove_file(&c.partial).map_err(io)?;
         if let Ok(d) = std::fs::File::open(&self.dir) {
             let _ = d.sync_all();
         }
@@ -395,6 +419,12 @@ pub fn recover(dir: &Path) -> Result<Vec<Sealed>, RecordError> {
         let Some(stem) = name.strip_suffix(".mp4.partial") else {
             continue;
         };
+        if dir.join(format!("{stem}.mp4")).exists() {
+            // The crash came between linking the sealed name and unlinking this one: the same
+            // file is already sealed under its name.
+            std::fs::remove_file(&p).map_err(io)?;
+            continue;
+        }
         let bytes = std::fs::read(&p).map_err(io)?;
         let f = std::fs::OpenOptions::new()
             .write(true)
@@ -403,9 +433,11 @@ pub fn recover(dir: &Path) -> Result<Vec<Sealed>, RecordError> {
         f.sync_all().map_err(io)?;
         let target = dir.join(format!("{stem}.damaged.mp4"));
         std::fs::rename(&p, &target).map_err(io)?;
+        // `<name>-<micros>` or `<name>-<micros>-<n>`.
         let start = stem
             .rsplit('-')
-            .next()
+            .take(2)
+            .find(|m| m.len() >= 13)
             .and_then(|m| m.parse::<u64>().ok())
             .map(|m| SystemTime::UNIX_EPOCH + Duration::from_micros(m))
             .unwrap_or(SystemTime::UNIX_EPOCH);

@@ -505,6 +505,10 @@ macro_rules! impl_tx {
                 sqlx::query("UPDATE recording_segments SET deleted_us = $2 WHERE id = $1").bind(id).bind(at_us).execute(&mut *self.tx).await?;
                 Ok(())
             }
+            async fn rooms_in_use(&mut self, from_us: i64, to_us: i64, since_us: i64) -> crate::Result<Vec<i64>> {
+                Ok(sqlx::query_scalar("SELECT room_id FROM meetings WHERE status IN ('scheduled', 'in_progress') AND room_id IS NOT NULL AND start_us > $3 AND start_us < $2 AND end_us > $1 UNION SELECT room_id FROM meetings WHERE status IN ('scheduled', 'in_progress') AND status = 'in_progress' AND room_id IS NOT NULL")
+                    .bind(from_us).bind(to_us).bind(since_us).fetch_all(&mut *self.tx).await?)
+            }
             async fn meetings_with_open_violations(&mut self) -> crate::Result<Vec<crate::MeetingRow>> {
                 let ids: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT meeting_id FROM violations WHERE status = 'open' AND meeting_id IS NOT NULL").fetch_all(&mut *self.tx).await?;
                 let mut out = Vec::with_capacity(ids.len());

@@ -219,6 +219,10 @@ pub trait Tx: Send {
     /// Segments not deleted whose recording ended before `before_us`, oldest first.
     async fn aged_segments(&mut self, before_us: i64, limit: i64) -> Result<Vec<AgedSegment>>;
     async fn mark_segment_deleted(&mut self, id: i64, at_us: i64) -> Result<()>;
+    /// Rooms held by a meeting (scheduled or in progress) overlapping `[from_us, to_us)`, and
+    /// rooms of every meeting in progress (one that overran included). `since_us` bounds the
+    /// scheduled start looked at (the longest meeting before `from_us`).
+    async fn rooms_in_use(&mut self, from_us: i64, to_us: i64, since_us: i64) -> Result<Vec<i64>>;
     /// Meetings with a violation case still open (their evidence is on legal hold).
     async fn meetings_with_open_violations(&mut self) -> Result<Vec<MeetingRow>>;
     async fn latest_checkpoint(&mut self) -> Result<Option<CheckpointRow>>;

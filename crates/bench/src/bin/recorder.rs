@@ -3,7 +3,17 @@
 //! recorder takes without losing a frame.
 //!
 //! `cargo run --release -p glassroom-bench --bin recorder -- --streams 16 --seconds 20`
-//! (needs the camera rig: `sh crates/recorder/tests/rig/install.sh`, and ffmpeg)
+//!
+//! Sources (`--source`):
+//! * `loop` (default): a pre-encoded clip (~2 Mbit/s H.264 640x360@25 + AAC 48 kHz, encoded once
+//!   with ffmpeg at start) looped in real time to every client by an RTSP server in a child
+//!   process of this binary (`--serve-loop`, see `loopcam.rs`), so this process's CPU and memory
+//!   are the recorder's alone. Needs ffmpeg.
+//! * `rig`: the recorder tests' Python/GStreamer camera (`/big` mount), which encodes live per
+//!   client (`--shared`: one pipeline for all); it drops packets itself at many clients. Needs
+//!   `sh crates/recorder/tests/rig/install.sh`.
+//!
+//! `--no-ffmpeg` measures the recorder alone.
 
 #[path = "../../../recorder/tests/rig/mod.rs"]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -13,6 +23,10 @@ mod rig;
 mod args;
 use args::arg;
 
+#[path = "../loopcam.rs"]
+mod loopcam;
+
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -37,12 +51,20 @@ fn usage(pid: &str) -> (f64, u64) {
     (cpu, rss)
 }
 
+/// CPU seconds of a process (0 without one).
+fn cpu_of(pid: Option<u32>) -> f64 {
+    pid.map(|p| usage(&p.to_string()).0).unwrap_or(0.0)
+}
+
 #[derive(Default)]
 struct Count {
     sealed: u64,
     frames: u64,
+    audio_frames: u64,
     lost: u64,
     gaps: u64,
+    /// Sessions that ended (the camera closed them): state Reconnecting.
+    ended: u64,
 }
 
 struct Counter(Arc<Mutex<Count>>);
@@ -53,6 +75,7 @@ impl Sink for Counter {
         if let Ok(mut c) = self.0.lock() {
             c.sealed += 1;
             c.frames += s.video_frames;
+            c.audio_frames += s.audio_frames;
             c.lost += s.lost_packets;
         }
         let _ = std::fs::remove_file(&s.path);
@@ -62,7 +85,13 @@ impl Sink for Counter {
             c.gaps += 1;
         }
     }
-    async fn state(&self, _: i64, _: InputState, _: &str) {}
+    async fn state(&self, _: i64, s: InputState, _: &str) {
+        if s == InputState::Reconnecting
+            && let Ok(mut c) = self.0.lock()
+        {
+            c.ended += 1;
+        }
+    }
 }
 
 #[allow(clippy::disallowed_methods)] // a benchmark reads the wall clock
@@ -70,40 +99,88 @@ fn wall() -> SystemTime {
     SystemTime::now()
 }
 
+fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
+
+/// Removes a directory (and what is in it) when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+enum Source {
+    Loop(loopcam::LoopCamera),
+    Rig(rig::Camera),
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
+    if flag("--serve-loop") {
+        let dir: String = arg("--clip-dir", String::new());
+        anyhow::ensure!(!dir.is_empty(), "--serve-loop needs --clip-dir DIR");
+        return loopcam::serve_main(dir.into(), arg("--port", 0), arg("--max-seconds", 3600)).await;
+    }
     let streams: usize = arg("--streams", 16);
     let seconds: u64 = arg("--seconds", 20);
-    let mount: String = arg("--mount", "big".to_string());
-    // One encoder per client by default (the rig's shared mode disturbs clients that are already
-    // attached when another joins); `--shared` for many streams.
-    let shared = std::env::args().any(|a| a == "--shared");
-    let cam = if shared {
-        rig::Camera::start_shared()
-    } else {
-        rig::Camera::start()
-    }
-    .ok_or_else(|| anyhow::anyhow!("the camera rig is not installed"))?;
-    let url = cam.url(&mount);
-    let dir = std::env::temp_dir().join(format!("glassroom_bench_rec_{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let source: String = arg("--source", "loop".to_string());
+    let with_ffmpeg = !flag("--no-ffmpeg");
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("glassroom_bench_rec_{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&dir.0);
+    std::fs::create_dir_all(&dir.0)?;
+
+    let cam = match source.as_str() {
+        "loop" => {
+            let clip_dir = dir.0.join("clip");
+            loopcam::make_clip(&clip_dir)?;
+            let clip = loopcam::Clip::load(&clip_dir)?;
+            println!(
+                "loop camera: {} s clip (H.264 640x360@{} + AAC, {} video / {} audio frames), {:.2} Mbit/s of RTP payload, looped per client",
+                loopcam::CLIP_SECONDS,
+                loopcam::FPS,
+                clip.video_frames,
+                clip.audio_frames,
+                clip.bitrate() / 1e6
+            );
+            Source::Loop(loopcam::LoopCamera::start(&clip_dir)?)
+        }
+        "rig" => {
+            // One encoder per client by default (the rig's shared mode disturbs clients that are
+            // already attached when another joins); `--shared` for many streams.
+            let cam = if flag("--shared") {
+                rig::Camera::start_shared()
+            } else {
+                rig::Camera::start()
+            };
+            Source::Rig(cam.ok_or_else(|| anyhow::anyhow!("the camera rig is not installed"))?)
+        }
+        other => anyhow::bail!("--source {other}: expected loop or rig"),
+    };
+    let (url, cam_pid) = match &cam {
+        Source::Loop(c) => (c.url(), Some(c.pid())),
+        Source::Rig(c) => (c.url(&arg("--mount", "big".to_string())), Some(c.pid())),
+    };
     println!(
-        "{streams} streams of {url} ({} camera pipeline), {seconds} s each side",
-        if shared {
-            "one shared"
-        } else {
-            "one per stream"
+        "{streams} streams of {url} ({}), {seconds} s measured after 3 s of warm-up, each side",
+        match (&cam, flag("--shared")) {
+            (Source::Loop(_), _) => "pre-encoded loop, own process",
+            (Source::Rig(_), true) => "rig, one shared camera pipeline",
+            (Source::Rig(_), false) => "rig, one camera pipeline per stream",
         }
     );
 
     // ffmpeg -c copy: one process per stream, 10 s fragmented-MP4 segments.
-    let with_ffmpeg = !std::env::args().any(|a| a == "--no-ffmpeg");
-    let mut children = Vec::new();
-    for i in (0..streams).filter(|_| with_ffmpeg) {
-        let out = dir.join(format!("ff{i}"));
-        std::fs::create_dir_all(&out)?;
-        children.push(
-            std::process::Command::new("ffmpeg")
+    let mut ff_per = 0.0;
+    if with_ffmpeg {
+        let mut children = Vec::new();
+        for i in 0..streams {
+            let out = dir.0.join(format!("ff{i}"));
+            std::fs::create_dir_all(&out)?;
+            let child = std::process::Command::new("ffmpeg")
                 .args([
                     "-nostdin",
                     "-loglevel",
@@ -125,37 +202,59 @@ async fn main() -> anyhow::Result<()> {
                 ])
                 .arg(out.join("seg%05d.mp4"))
                 .stdout(std::process::Stdio::null())
-                .spawn()?,
+                .spawn();
+            match child {
+                Ok(c) => children.push(c),
+                Err(e) => {
+                    for c in &mut children {
+                        let _ = c.kill();
+                        let _ = c.wait();
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await; // connect, then measure a steady state
+        let before: Vec<(f64, u64)> = children
+            .iter()
+            .map(|c| usage(&c.id().to_string()))
+            .collect();
+        let cam0 = cpu_of(cam_pid);
+        let t0 = Instant::now();
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        let after: Vec<(f64, u64)> = children
+            .iter()
+            .map(|c| usage(&c.id().to_string()))
+            .collect();
+        let cam1 = cpu_of(cam_pid);
+        let wall_s = t0.elapsed().as_secs_f64();
+        let running = children
+            .iter_mut()
+            .map(|c| c.try_wait())
+            .filter(|r| matches!(r, Ok(None)))
+            .count();
+        for c in &mut children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let ff_cpu: f64 = after
+            .iter()
+            .zip(&before)
+            .map(|(a, b)| a.0 - b.0)
+            .sum::<f64>()
+            / wall_s;
+        let ff_rss: u64 = after.iter().map(|a| a.1).sum();
+        ff_per = ff_cpu / streams as f64;
+        println!(
+            "ffmpeg -c copy     CPU {:>6.2} % of a core per stream   RSS {:>6.1} MB per stream   ({running}/{streams} still running at the end; camera {:.1} % of a core)",
+            100.0 * ff_per,
+            ff_rss as f64 / 1024.0 / streams as f64,
+            100.0 * (cam1 - cam0) / wall_s,
         );
+        for i in 0..streams {
+            let _ = std::fs::remove_dir_all(dir.0.join(format!("ff{i}")));
+        }
     }
-    tokio::time::sleep(Duration::from_secs(3)).await; // connect, then measure a steady state
-    let before: Vec<(f64, u64)> = children
-        .iter()
-        .map(|c| usage(&c.id().to_string()))
-        .collect();
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    let after: Vec<(f64, u64)> = children
-        .iter()
-        .map(|c| usage(&c.id().to_string()))
-        .collect();
-    for c in &mut children {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
-    let ff_cpu: f64 = after
-        .iter()
-        .zip(&before)
-        .map(|(a, b)| a.0 - b.0)
-        .sum::<f64>()
-        / seconds as f64;
-    let ff_rss: u64 = after.iter().map(|a| a.1).sum();
-    let ff_per = ff_cpu / streams as f64;
-    let ff_rss = if with_ffmpeg { ff_rss } else { 0 };
-    println!(
-        "ffmpeg -c copy     CPU {:>6.2} % of a core per stream   RSS {:>6.1} MB per stream",
-        100.0 * ff_per,
-        ff_rss as f64 / 1024.0 / streams as f64
-    );
 
     // The recorder, in this process.
     let count = Arc::new(Mutex::new(Count::default()));
@@ -164,7 +263,7 @@ async fn main() -> anyhow::Result<()> {
     let (_, rss0) = usage("self");
     let mut tasks = Vec::new();
     for i in 0..streams {
-        let mut cfg = InputConfig::new(i as i64, &url, dir.join(format!("gr{i}")), "seg");
+        let mut cfg = InputConfig::new(i as i64, &url, dir.0.join(format!("gr{i}")), "seg");
         cfg.segment = Duration::from_secs(10);
         tasks.push(tokio::spawn(capture::run(
             cfg,
@@ -175,37 +274,87 @@ async fn main() -> anyhow::Result<()> {
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (cpu0, _) = usage("self");
+    let cam0 = cpu_of(cam_pid);
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let (cpu1, rss1) = usage("self");
+    let cam1 = cpu_of(cam_pid);
     let wall_s = t0.elapsed().as_secs_f64();
+    // The loop camera ends every session first (FIN after the last packet), so the recorder
+    // reads everything that was sent before it seals: then sent == recorded unless a frame was
+    // lost. Up to 15 s for every input to see the end.
+    let sent = match cam {
+        Source::Loop(c) => {
+            let stats = c.stop()?;
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline
+                && count.lock().map(|c| c.ended).unwrap_or(0) < streams as u64
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Some(stats)
+        }
+        Source::Rig(c) => {
+            drop(c);
+            None
+        }
+    };
     let _ = stop.send(true);
     for t in tasks {
         let _ = t.await;
     }
-    let gr_per = (cpu1 - cpu0) / wall_s / streams as f64;
+    let gr_cpu = (cpu1 - cpu0) / wall_s;
+    let gr_per = gr_cpu / streams as f64;
     let c = count
         .lock()
-        .map(|c| (c.sealed, c.frames, c.lost, c.gaps))
+        .map(|c| (c.sealed, c.frames, c.audio_frames, c.lost, c.gaps, c.ended))
         .unwrap_or_default();
+    let gr_rss = rss1.saturating_sub(rss0) as f64 / 1024.0 / streams as f64;
     println!(
-        "glassroom recorder CPU {:>6.2} % of a core per stream   RSS {:>6.1} MB per stream (process growth)",
+        "glassroom recorder CPU {:>6.2} % of a core per stream   RSS {:>6.1} MB per stream (process growth)   (all streams {:.1} % of a core; camera {:.1} % of a core)",
         100.0 * gr_per,
-        rss1.saturating_sub(rss0) as f64 / 1024.0 / streams as f64
+        gr_rss,
+        100.0 * gr_cpu,
+        100.0 * (cam1 - cam0) / wall_s,
     );
+    if with_ffmpeg {
+        println!(
+            "recorder / ffmpeg CPU per stream: {:.3} (target ≤ 0.2)",
+            gr_per / ff_per
+        );
+    }
     println!(
-        "recorder / ffmpeg CPU per stream: {:.3} (target ≤ 0.2)",
-        gr_per / ff_per
+        "recorder: {} segments sealed, {} video + {} audio frames, {} RTP packets lost, {} gaps",
+        c.0, c.1, c.2, c.3, c.4
     );
-    println!(
-        "recorder: {} segments sealed, {} frames ({:.1} fps per stream), {} RTP packets lost, {} gaps",
-        c.0,
-        c.1,
-        c.1 as f64 / (seconds + 3) as f64 / streams as f64,
-        c.2,
-        c.3
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    drop(cam);
+    if let Some(s) = sent {
+        let expected = (s.play_s * loopcam::FPS as f64).round() as u64;
+        println!(
+            "loop camera: {} sessions played {:.1} s on average: {} video frames expected (25 fps), {} sent, {} recorded ({} missing); {} audio frames sent, {} recorded; lag behind real time: max {:.0} ms, at the end {:.0} ms",
+            s.sessions,
+            s.play_s / s.sessions.max(1) as f64,
+            expected,
+            s.video_frames,
+            c.1,
+            s.video_frames as i64 - c.1 as i64,
+            s.audio_frames,
+            c.2,
+            s.max_lag_ms,
+            s.final_lag_ms,
+        );
+        println!(
+            "| {streams} | {:.2} % | {:.1} % | {:.1} % | {:.1} MB | {} / {} / {} | {} | {:.0} / {:.0} ms |",
+            100.0 * gr_per,
+            100.0 * gr_cpu,
+            100.0 * (cam1 - cam0) / wall_s,
+            gr_rss,
+            expected,
+            s.video_frames,
+            c.1,
+            c.3,
+            s.max_lag_ms,
+            s.final_lag_ms,
+        );
+    }
     Ok(())
 }

@@ -42,10 +42,20 @@ pub struct ConfigFile {
 #[derive(Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RecorderFile {
-    /// Capture every `rtsp://` input (off by default while audio-only inputs and recording
-    /// schedules are not built; see docs/RECORDER.md).
+    /// Capture the rooms' `rtsp://` and `file://` inputs (off by default: until it is on, input
+    /// states are what administrators set; see docs/RECORDER.md).
     #[serde(default)]
     pub enabled: bool,
+    /// Write segments always, not only on the schedule (working time of designated rooms, and
+    /// meetings with their lead-in and lead-out).
+    #[serde(default)]
+    pub always: bool,
+    /// Designated rooms record through their organisation's working time (default true).
+    pub working_time: Option<bool>,
+    /// Minutes recorded before a meeting's scheduled start (0–120, default 15).
+    pub lead_in_minutes: Option<u64>,
+    /// Minutes recorded after a meeting's scheduled end (0–120, default 15).
+    pub lead_out_minutes: Option<u64>,
     /// Target segment length in seconds (2–60, default 10).
     pub segment_seconds: Option<u64>,
     /// Days recordings are kept (default 365); evidence of an open violation case is kept anyway.
@@ -89,6 +99,32 @@ pub async fn start_recorder(
             "recorder.segment_seconds must be between 2 and 60"
         );
         cfg.segment = std::time::Duration::from_secs(s);
+    }
+    if file.always {
+        cfg.schedule = None;
+    } else {
+        let mut schedule = glassroom_app::recorder::Schedule::default();
+        if let Some(w) = file.working_time {
+            schedule.working_time = w;
+        }
+        for (name, value, slot) in [
+            (
+                "lead_in_minutes",
+                file.lead_in_minutes,
+                &mut schedule.lead_in,
+            ),
+            (
+                "lead_out_minutes",
+                file.lead_out_minutes,
+                &mut schedule.lead_out,
+            ),
+        ] {
+            if let Some(m) = value {
+                anyhow::ensure!(m <= 120, "recorder.{name} must be between 0 and 120");
+                *slot = std::time::Duration::from_secs(m * 60);
+            }
+        }
+        cfg.schedule = Some(schedule);
     }
     app.recording = Arc::new(glassroom_app::recording::SealedSegments);
     let r = glassroom_app::recorder::Recorder::start(app, cfg)
