@@ -204,7 +204,8 @@ impl Sink for AppSink {
 }
 
 impl Recorder {
-    /// Starts capturing every input whose URL is `rtsp://…`.
+    /// Starts capturing every input whose URL is `rtsp://…` (a camera) or `file://…` (a clip
+    /// replayed in a loop).
     pub async fn start(app: &App, cfg: RecorderConfig) -> Result<Recorder, AppError> {
         let mut tx = app.store.read().await?;
         let rooms: HashMap<i64, String> = tx
@@ -217,7 +218,7 @@ impl Recorder {
             .inputs()
             .await?
             .into_iter()
-            .filter(|i| i.url.starts_with("rtsp://"))
+            .filter(|i| i.url.starts_with("rtsp://") || i.url.starts_with("file://"))
             .collect();
         let mut prev = HashMap::new();
         for i in &inputs {
@@ -296,6 +297,8 @@ impl Recorder {
             c.prev_sha256 = prev.get(&i.id).cloned().flatten();
             c.health = Some(health.clone());
             c.want = switches.get(&i.room_id).map(|s| s.subscribe());
+            c.video = i.video;
+            c.audio = i.audio;
             tasks.push(tokio::spawn(capture::run(
                 c,
                 sink.clone(),

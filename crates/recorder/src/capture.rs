@@ -12,6 +12,7 @@ use retina::client::{PlayOptions, Session, SessionOptions, SetupOptions, Transpo
 use retina::codec::{CodecItem, ParametersRef};
 
 use crate::fmp4::Codec;
+use crate::replay::Frame;
 use crate::segmenter::{Segmenter, Streams};
 use crate::{Gap, InputState, RecordError, Sink};
 
@@ -42,6 +43,9 @@ pub struct InputConfig {
     /// with their lead-in and lead-out). `None` records always. While it is false the camera
     /// stays connected and watched (its health is still known) and its state is `ready`.
     pub want: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Which of the input's tracks are recorded (a microphone input: audio only).
+    pub video: bool,
+    pub audio: bool,
 }
 
 impl InputConfig {
@@ -58,6 +62,8 @@ impl InputConfig {
             prev_sha256: None,
             health: None,
             want: None,
+            video: true,
+            audio: true,
         }
     }
 }
@@ -68,7 +74,76 @@ struct Live {
     audio: Option<usize>,
 }
 
-async fn connect(url: &str) -> Result<Live, RecordError> {
+/// Where frames come from: a camera over RTSP, or a clip replayed in a loop.
+enum Source {
+    Rtsp(Live),
+    Replay(crate::replay::Replay),
+}
+
+impl Source {
+    async fn open(cfg: &InputConfig) -> Result<Source, RecordError> {
+        if cfg.url.starts_with("file:") {
+            let path = crate::replay::clip_path(&cfg.url)?;
+            let (video, audio) = (cfg.video, cfg.audio);
+            let clip =
+                tokio::task::spawn_blocking(move || crate::replay::Clip::open(&path, video, audio))
+                    .await
+                    .map_err(|e| RecordError::Camera(e.to_string()))??;
+            return Ok(Source::Replay(crate::replay::Replay::new(Arc::new(clip))));
+        }
+        Ok(Source::Rtsp(connect(&cfg.url, cfg.video, cfg.audio).await?))
+    }
+
+    fn has_video(&self) -> bool {
+        match self {
+            Source::Rtsp(l) => l.video.is_some(),
+            Source::Replay(r) => r.clip().has_video(),
+        }
+    }
+
+    fn streams(&self) -> Result<Option<Streams>, RecordError> {
+        match self {
+            Source::Rtsp(l) => streams_of(l),
+            Source::Replay(r) => Ok(Some(r.clip().streams())),
+        }
+    }
+
+    /// The next frame; `None` when the stream ended.
+    async fn next(&mut self) -> Option<Result<Frame, String>> {
+        match self {
+            Source::Replay(r) => r.next().await.map(Ok),
+            Source::Rtsp(live) => loop {
+                let item = match live.demuxed.next().await? {
+                    Ok(item) => item,
+                    Err(e) => return Some(Err(format!("camera error: {e}"))),
+                };
+                match item {
+                    CodecItem::VideoFrame(f) if Some(f.stream_id()) == live.video => {
+                        let h265 = live.demuxed.streams()[f.stream_id()].encoding_name() == "h265";
+                        let key = f.is_random_access_point() || (h265 && hevc_irap(f.data()));
+                        return Some(Ok(Frame::Video {
+                            ts: f.timestamp().elapsed(),
+                            key,
+                            loss: f.loss(),
+                            new_params: f.has_new_parameters(),
+                            data: Bytes::from(f.into_data()),
+                        }));
+                    }
+                    CodecItem::AudioFrame(f) if Some(f.stream_id()) == live.audio => {
+                        return Some(Ok(Frame::Audio {
+                            ts: f.timestamp().elapsed(),
+                            loss: f.loss(),
+                            data: Bytes::copy_from_slice(f.data()),
+                        }));
+                    }
+                    _ => {}
+                }
+            },
+        }
+    }
+}
+
+async fn connect(url: &str, want_video: bool, want_audio: bool) -> Result<Live, RecordError> {
     let cam = |e: retina::Error| RecordError::Camera(e.to_string());
     let url = url::Url::parse(url).map_err(|e| RecordError::Camera(format!("{url}: {e}")))?;
     let mut session = Session::describe(
@@ -80,10 +155,14 @@ async fn connect(url: &str) -> Result<Live, RecordError> {
     let streams = session.streams();
     let video = streams
         .iter()
-        .position(|s| s.media() == "video" && matches!(s.encoding_name(), "h264" | "h265"));
-    let audio = streams.iter().position(|s| {
-        s.media() == "audio" && matches!(s.encoding_name(), "mpeg4-generic" | "pcma" | "pcmu")
-    });
+        .position(|s| s.media() == "video" && matches!(s.encoding_name(), "h264" | "h265"))
+        .filter(|_| want_video);
+    let audio = streams
+        .iter()
+        .position(|s| {
+            s.media() == "audio" && matches!(s.encoding_name(), "mpeg4-generic" | "pcma" | "pcmu")
+        })
+        .filter(|_| want_audio);
     if video.is_none() && audio.is_none() {
         return Err(RecordError::Camera(
             "the input offers neither H.264/H.265 video nor AAC/G.711 audio".into(),
@@ -220,8 +299,8 @@ fn video_codec(st: &retina::client::Stream) -> Result<Option<Codec>, RecordError
 
 /// New stream parameters for the segmenter (sealing the open segment first); whether they are
 /// known now.
-async fn apply_params(live: &Live, seg: &mut Segmenter, sink: &dyn Sink, id: i64) -> bool {
-    match streams_of(live) {
+async fn apply_params(source: &Source, seg: &mut Segmenter, sink: &dyn Sink, id: i64) -> bool {
+    match source.streams() {
         Ok(Some(s)) => {
             match seg.set_streams(s) {
                 Ok(Some(sealed)) => sink.sealed(id, sealed).await,
@@ -292,7 +371,7 @@ pub async fn run(
     let mut backoff = Duration::from_millis(100);
     let mut state: Option<InputState> = None;
     while !*stop.borrow() {
-        let attempt = tokio::time::timeout(cfg.connect_timeout, connect(&cfg.url)).await;
+        let attempt = tokio::time::timeout(cfg.connect_timeout, Source::open(&cfg)).await;
         match attempt {
             Ok(Ok(mut live)) => {
                 backoff = Duration::from_millis(100);
@@ -300,7 +379,7 @@ pub async fn run(
                 loop {
                     let next = tokio::select! {
                         _ = stop.changed() => { reason = "recorder stopped".into(); break; }
-                        r = tokio::time::timeout(cfg.frame_timeout, live.demuxed.next()) => r,
+                        r = tokio::time::timeout(cfg.frame_timeout, live.next()) => r,
                     };
                     let item = match next {
                         Err(_) => {
@@ -315,7 +394,7 @@ pub async fn run(
                             break;
                         }
                         Ok(Some(Err(e))) => {
-                            reason = format!("camera error: {e}");
+                            reason = e;
                             break;
                         }
                         Ok(Some(Ok(item))) => item,
@@ -339,20 +418,18 @@ pub async fn run(
                                 tracing::error!(input = cfg.id, error = %e, "recorder: sealing failed")
                             }
                         }
-                        if let CodecItem::VideoFrame(f) = &item
-                            && f.has_new_parameters()
+                        if let Frame::Video {
+                            new_params: true, ..
+                        } = &item
                         {
                             params_known = false;
                         }
                         if let Some(b) = &cfg.health {
                             let (bytes, loss) = match &item {
-                                CodecItem::VideoFrame(f) => (f.data().len(), f.loss()),
-                                CodecItem::AudioFrame(f) => (f.data().len(), f.loss()),
-                                _ => (0, 0),
+                                Frame::Video { data, loss, .. }
+                                | Frame::Audio { data, loss, .. } => (data.len(), *loss),
                             };
-                            if bytes > 0 {
-                                b.frame(cfg.id, bytes, loss, wall);
-                            }
+                            b.frame(cfg.id, bytes, loss, wall);
                         }
                         set_state(
                             &cfg,
@@ -365,35 +442,31 @@ pub async fn run(
                         continue;
                     }
                     let result = match item {
-                        CodecItem::VideoFrame(f) if Some(f.stream_id()) == live.video => {
-                            if !params_known || f.has_new_parameters() {
+                        Frame::Video {
+                            ts,
+                            key,
+                            data,
+                            loss,
+                            new_params,
+                        } => {
+                            if !params_known || new_params {
                                 params_known = apply_params(&live, &mut seg, &*sink, cfg.id).await;
                             }
-                            let h265 =
-                                live.demuxed.streams()[f.stream_id()].encoding_name() == "h265";
-                            let key = f.is_random_access_point() || (h265 && hevc_irap(f.data()));
-                            let ts = f.timestamp().elapsed();
-                            let loss = f.loss();
                             if let Some(b) = &cfg.health {
-                                b.frame(cfg.id, f.data().len(), loss, wall);
+                                b.frame(cfg.id, data.len(), loss, wall);
                             }
-                            seg.video(ts, key, Bytes::from(f.into_data()), loss, wall)
+                            seg.video(ts, key, data, loss, wall)
                         }
-                        CodecItem::AudioFrame(f) if Some(f.stream_id()) == live.audio => {
+                        Frame::Audio { ts, data, loss } => {
                             // Audio drives the segments only on an audio-only input.
-                            if live.video.is_none() && !params_known {
+                            if !live.has_video() && !params_known {
                                 params_known = apply_params(&live, &mut seg, &*sink, cfg.id).await;
                             }
                             if let Some(b) = &cfg.health {
-                                b.frame(cfg.id, f.data().len(), f.loss(), wall);
+                                b.frame(cfg.id, data.len(), loss, wall);
                             }
-                            seg.audio(
-                                f.timestamp().elapsed(),
-                                Bytes::copy_from_slice(f.data()),
-                                wall,
-                            )
+                            seg.audio(ts, data, wall)
                         }
-                        _ => Ok(None),
                     };
                     // Recording from the first segment opened on: the outage (if any) is a gap.
                     if seg.is_open() && state != Some(InputState::Recording) {

@@ -8,6 +8,7 @@
 
 pub mod capture;
 pub mod fmp4;
+pub mod replay;
 pub mod segmenter;
 
 use std::path::PathBuf;

@@ -347,3 +347,98 @@ async fn a_microphone_on_its_own_is_recorded_too() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn ffprobe_or_skip() -> bool {
+    let ok = std::process::Command::new("ffprobe")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("GLASSROOM_REQUIRE_FFMPEG").is_some() {
+        panic!("ffprobe is required (GLASSROOM_REQUIRE_FFMPEG) but not installed");
+    }
+    ok
+}
+
+fn demo_clip() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/room-camera.mp4")
+}
+
+/// The replay input: the shipped clip, played in real time as if a camera sent it, goes through
+/// the same capture loop, segmenter and sealing; a microphone input takes only its sound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_clip_is_recorded_like_a_camera() {
+    if !ffprobe_or_skip() {
+        return;
+    }
+    let url = url::Url::from_file_path(demo_clip().canonicalize().expect("clip"))
+        .expect("url")
+        .to_string();
+    let r = record(&url, "replay", Duration::from_secs(2));
+    let dir = std::env::temp_dir().join(format!("glassroom_rec_replay_mic_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cfg = InputConfig::new(2, &url, dir.clone(), "mic");
+    cfg.segment = Duration::from_secs(2);
+    cfg.video = false;
+    let mic_sink = TestSink::default();
+    let (mic_stop, rx) = tokio::sync::watch::channel(false);
+    let mic = tokio::spawn(capture::run(cfg, Arc::new(mic_sink.clone()), now(), rx));
+    tokio::time::sleep(Duration::from_millis(4_500)).await;
+    let _ = mic_stop.send(true);
+    let _ = mic.await;
+    let (seen, cam_dir) = r.finish().await;
+    // Cut at the clip's keyframes (every 2 s at 10 fps): two whole segments and the rest.
+    assert!(seen.sealed.len() >= 2, "{:?}", seen.sealed);
+    assert!(
+        seen.gaps.iter().all(|g| g.reason == "recorder stopped"),
+        "{:?}",
+        seen.gaps
+    );
+    check_sealed(&seen, &["h264", "aac"]);
+    assert_eq!(seen.sealed[0].video_frames, 20);
+    let mic_seen = std::mem::take(&mut *mic_sink.0.lock().unwrap());
+    assert!(mic_seen.sealed.len() >= 2, "{:?}", mic_seen.sealed);
+    check_sealed(&mic_seen, &["aac"]);
+    assert!(
+        mic_seen
+            .sealed
+            .iter()
+            .all(|s| s.video_frames == 0 && s.audio_frames > 0)
+    );
+    let _ = std::fs::remove_dir_all(cam_dir);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The clip loops without a seam: media time keeps growing by one frame across the loop point,
+/// and keyframes keep their spacing.
+#[test]
+fn a_replay_loops_with_continuous_timestamps() {
+    use glassroom_recorder::replay::{Clip, Frame};
+    let clip = Arc::new(Clip::open(&demo_clip(), true, true).expect("clip"));
+    let lap = clip.lap().as_secs_f64();
+    assert!((19.9..=20.1).contains(&lap), "{lap}");
+    let rate = clip.streams().video_rate as i64;
+    let mut last: Option<i64> = None;
+    let mut keys = Vec::new();
+    let mut audio_last: Option<i64> = None;
+    for (at, frame) in clip.frames().take_while(|(at, _)| *at < 2.5 * lap) {
+        match frame {
+            Frame::Video { ts, key, .. } => {
+                if let Some(l) = last {
+                    assert_eq!(ts - l, rate / 10, "video step at {at:.2} s");
+                }
+                last = Some(ts);
+                if key {
+                    keys.push(ts);
+                }
+            }
+            Frame::Audio { ts, .. } => {
+                if let Some(l) = audio_last {
+                    assert!(ts > l, "audio goes back at {at:.2} s");
+                }
+                audio_last = Some(ts);
+            }
+        }
+    }
+    assert!(keys.windows(2).all(|w| w[1] - w[0] == 2 * rate), "{keys:?}");
+    assert!(keys.len() >= 24, "{}", keys.len());
+}
