@@ -18,6 +18,40 @@ use crate::{App, AppError, ManualClock};
 
 pub const DEMO_DIRECTORY: &str = include_str!("../../../data/demo/directory.toml");
 
+/// The clip the demo's rooms replay (`data/demo/room-camera.mp4`, made by
+/// `data/demo/make-room-camera.sh`): 20 s of H.264 and AAC.
+pub const DEMO_CLIP: &[u8] = include_bytes!("../../../data/demo/room-camera.mp4");
+
+/// Where the demo's recordings go and the clip its rooms replay.
+#[derive(Debug, Clone)]
+pub struct DemoMedia {
+    pub recordings: std::path::PathBuf,
+    pub clip: std::path::PathBuf,
+}
+
+impl DemoMedia {
+    /// Writes the shipped clip under `data` (once) and points every room input at it.
+    pub fn under(data: &std::path::Path) -> std::io::Result<DemoMedia> {
+        let dir = data.join("demo");
+        std::fs::create_dir_all(&dir)?;
+        let clip = dir.join("room-camera.mp4");
+        if std::fs::read(&clip).ok().as_deref() != Some(DEMO_CLIP) {
+            std::fs::write(&clip, DEMO_CLIP)?;
+        }
+        Ok(DemoMedia {
+            recordings: data.join("recordings"),
+            clip: std::path::absolute(&clip)?,
+        })
+    }
+
+    /// `file://` URL of the clip.
+    pub fn url(&self) -> String {
+        url::Url::from_file_path(&self.clip)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+}
+
 /// Demo accounts: login and what to try with it.
 pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
     (
@@ -105,6 +139,34 @@ impl Seeder {
         };
         id.ok_or(AppError::NotFound("demo directory entry"))
     }
+    /// Starts replaying the demo clip into `room`'s inputs at `day` `h:m`.
+    async fn record(
+        &self,
+        media: &DemoMedia,
+        room: i64,
+        day: Date,
+        (h, m): (i8, i8),
+    ) -> Result<crate::recorder::PastRecording, AppError> {
+        crate::recorder::PastRecording::begin(
+            &self.app,
+            self.clock.clone(),
+            &media.recordings,
+            &media.clip,
+            room,
+            std::time::Duration::from_secs(10),
+            self.at(day, h, m),
+        )
+        .await
+    }
+    async fn id_of_input(&self, room: i64, code: &str) -> Result<i64, AppError> {
+        let mut tx = self.app.store.read().await?;
+        tx.inputs_of(room)
+            .await?
+            .into_iter()
+            .find(|i| i.code == code)
+            .map(|i| i.id)
+            .ok_or(AppError::NotFound("demo input"))
+    }
     async fn set_room_inputs(&self, room: &str, state: &str) -> Result<(), AppError> {
         let admin = self.app.actor_by_login("admin").await?;
         let room_id = self.id_of("room", room).await?;
@@ -188,9 +250,15 @@ impl Seeder {
 
 /// Seeds the demo into `store` (once: a store that has meetings is left as it is).
 /// Returns the number of meetings created.
-pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppError> {
+pub async fn seed(
+    store: Arc<dyn Store>,
+    now: Timestamp,
+    media: &DemoMedia,
+) -> Result<usize, AppError> {
     let clock = ManualClock::new(now - SignedDuration::from_hours(24 * 60));
-    let app = App::new(store.clone(), Arc::new(clock.clone()));
+    let mut app = App::new(store.clone(), Arc::new(clock.clone()));
+    // Coverage comes from sealed segments, as in a deployment with the recorder.
+    app.recording = Arc::new(crate::recording::SealedSegments);
     app.ensure_shipped_data().await?;
     app.apply_directory(None, parse_directory(DEMO_DIRECTORY, "toml")?)
         .await?;
@@ -199,6 +267,14 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
         if tx.count_meetings().await? > 0 {
             return Ok(0);
         }
+        drop(tx);
+        // Every camera and microphone of the demo replays the shipped clip.
+        let mut tx = store.write().await?;
+        for mut input in tx.inputs().await? {
+            input.url = media.url();
+            tx.update_input(&input).await?;
+        }
+        tx.commit().await?;
     }
     let tz = crate::time::zone(crate::time::ORG_ZONE)?;
     let calendar = {
@@ -239,22 +315,22 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
         "akimat-101",
         d1,
         (10, 0),
-        60,
+        30,
         &["omarova", "bekov"],
         vec![],
     )
     .await?;
-    s.set(d1, 9, 45);
-    s.set_room_inputs("akimat-101", "recording").await?;
+    // The room records from the lead-in (15 minutes) to the lead-out.
+    let room = s.id_of("room", "akimat-101").await?;
+    let mut rec = s.record(media, room, d1, (9, 45)).await?;
     s.check_in_all(m1, &["omarova", "bekov", "akhmetov", "nurservice"])
         .await?;
-    s.set(d1, 10, 0);
+    rec.run_until(s.at(d1, 10, 0)).await?;
     let akhmetov = s.app.actor_by_login("akhmetov").await?;
     s.app.start_meeting(&akhmetov, m1, vec![]).await?;
-    s.set(d1, 10, 50);
+    rec.run_until(s.at(d1, 10, 25)).await?;
     s.app.end_meeting(&akhmetov, m1).await?;
-    s.set(d1, 10, 55);
-    s.set_room_inputs("akimat-101", "ready").await?;
+    rec.end(s.at(d1, 10, 45)).await?;
     s.app
         .write_protocol(
             &akhmetov,
@@ -293,36 +369,29 @@ pub async fn seed(store: Arc<dyn Store>, now: Timestamp) -> Result<usize, AppErr
         "akimat-101",
         d2,
         (15, 0),
-        60,
+        45,
         &["omarova", "bekov"],
         vec![],
     )
     .await?;
-    s.set(d2, 14, 50);
-    s.set_room_inputs("akimat-101", "recording").await?;
+    let mut rec = s.record(media, room, d2, (14, 45)).await?;
     s.check_in_all(m2, &["omarova", "bekov", "seitkali", "ads"])
         .await?;
-    s.set(d2, 15, 0);
+    rec.run_until(s.at(d2, 15, 0)).await?;
     let seitkali = s.app.actor_by_login("seitkali").await?;
     s.app.start_meeting(&seitkali, m2, vec![]).await?;
-    s.set(d2, 15, 20);
-    let admin = s.app.actor_by_login("admin").await?;
-    let cam = {
-        let room = s.id_of("room", "akimat-101").await?;
-        let mut tx = s.app.store.read().await?;
-        tx.inputs_of(room)
-            .await?
-            .into_iter()
-            .next()
-            .map(|i| i.id)
-            .ok_or(AppError::NotFound("demo input"))?
-    };
-    s.app.set_input_state(&admin, cam, "reconnecting").await?;
-    s.set(d2, 15, 23);
-    s.app.set_input_state(&admin, cam, "recording").await?;
-    s.set(d2, 15, 55);
+    // The camera drops out for three minutes: a gap, and at `end` a `recording_gap` case.
+    let cam = s.id_of_input(room, "cam-1").await?;
+    rec.outage(
+        cam,
+        s.at(d2, 15, 20),
+        s.at(d2, 15, 23),
+        "no frame for 5 s (camera stalled)",
+    )
+    .await?;
+    rec.run_until(s.at(d2, 15, 40)).await?;
     s.app.end_meeting(&seitkali, m2).await?;
-    s.set_room_inputs("akimat-101", "ready").await?;
+    rec.end(s.at(d2, 16, 0)).await?;
     s.app
         .write_protocol(
             &seitkali,

@@ -519,3 +519,208 @@ impl App {
         })
     }
 }
+
+/// Records a clip into a room's inputs as if their cameras had sent it while a [`ManualClock`]
+/// moves through the past: the demo's finished meetings get their recordings through the real
+/// segmenter, sealing, rows and ledger events, without waiting for real time to pass.
+pub struct PastRecording {
+    clock: crate::ManualClock,
+    sink: Arc<AppSink>,
+    inputs: Vec<PastInput>,
+    base: jiff::Timestamp,
+}
+
+struct PastInput {
+    id: i64,
+    seg: glassroom_recorder::segmenter::Segmenter,
+    frames: std::iter::Peekable<
+        Box<dyn Iterator<Item = (f64, glassroom_recorder::replay::Frame)> + Send + Sync>,
+    >,
+    streams: glassroom_recorder::segmenter::Streams,
+    /// An outage being replayed: frames before this instant are lost.
+    down_until: Option<jiff::Timestamp>,
+}
+
+fn system_time(t: jiff::Timestamp) -> SystemTime {
+    let us = to_us(t);
+    if us >= 0 {
+        SystemTime::UNIX_EPOCH + Duration::from_micros(us as u64)
+    } else {
+        SystemTime::UNIX_EPOCH
+    }
+}
+
+impl PastRecording {
+    /// Every input of `room` replays `clip` from `at` on (each input takes the tracks it carries);
+    /// the inputs report `recording`.
+    pub async fn begin(
+        app: &App,
+        clock: crate::ManualClock,
+        dir: &Path,
+        clip: &Path,
+        room: i64,
+        segment: Duration,
+        at: jiff::Timestamp,
+    ) -> Result<PastRecording, AppError> {
+        use glassroom_recorder::replay::Clip;
+        let mut tx = app.store.read().await?;
+        let room_code = tx
+            .room(room)
+            .await?
+            .map(|r| r.code)
+            .ok_or(AppError::NotFound("room"))?;
+        let rows = tx.inputs_of(room).await?;
+        let mut inputs = Vec::new();
+        let mut names = HashMap::new();
+        for i in rows {
+            let prev = tx.last_segment(i.id).await?.map(|s| s.sha256);
+            let clip = Clip::open(clip, i.video, i.audio)
+                .map_err(|e| AppError::Unavailable(e.to_string()))?;
+            let clip = Arc::new(clip);
+            let streams = clip.streams();
+            let frames: Box<dyn Iterator<Item = _> + Send + Sync> = Box::new(clip.frames());
+            inputs.push(PastInput {
+                id: i.id,
+                seg: glassroom_recorder::segmenter::Segmenter::new(
+                    &dir.join(&room_code).join(&i.code),
+                    &i.code,
+                    segment,
+                    prev,
+                ),
+                frames: frames.peekable(),
+                streams,
+                down_until: None,
+            });
+            names.insert(i.id, (room_code.clone(), i.code.clone()));
+        }
+        drop(tx);
+        let sink = Arc::new(AppSink {
+            app: app.clone(),
+            base: dir.to_owned(),
+            names,
+        });
+        clock.set(at);
+        let mut rec = PastRecording {
+            clock,
+            sink,
+            inputs,
+            base: at,
+        };
+        for i in &mut rec.inputs {
+            if let Some(s) = i
+                .seg
+                .set_streams(i.streams.clone())
+                .map_err(|e| AppError::Unavailable(e.to_string()))?
+            {
+                rec.sink.sealed(i.id, s).await;
+            }
+            rec.sink.state(i.id, InputState::Recording, "").await;
+        }
+        Ok(rec)
+    }
+
+    fn wall(&self, at: f64) -> jiff::Timestamp {
+        self.base + jiff::SignedDuration::from_secs_f64(at)
+    }
+
+    /// Records up to `to` (the clock ends there).
+    pub async fn run_until(&mut self, to: jiff::Timestamp) -> Result<(), AppError> {
+        use glassroom_recorder::replay::Frame;
+        for n in 0..self.inputs.len() {
+            loop {
+                let Some(at) = self.inputs[n].frames.peek().map(|f| f.0) else {
+                    break;
+                };
+                let wall = self.wall(at);
+                if wall >= to {
+                    break;
+                }
+                let Some((_, frame)) = self.inputs[n].frames.next() else {
+                    break;
+                };
+                let input = &mut self.inputs[n];
+                if let Some(until) = input.down_until {
+                    if wall < until {
+                        continue;
+                    }
+                    input.down_until = None;
+                }
+                let w = system_time(wall);
+                let sealed = match frame {
+                    Frame::Video {
+                        ts,
+                        key,
+                        data,
+                        loss,
+                        ..
+                    } => input.seg.video(ts, key, data, loss, w),
+                    Frame::Audio { ts, data, .. } => input.seg.audio(ts, data, w),
+                }
+                .map_err(|e| AppError::Unavailable(e.to_string()))?;
+                if let Some(s) = sealed {
+                    let id = input.id;
+                    self.clock
+                        .set(ts(s.end).max(crate::Clock::now(&self.clock)));
+                    self.sink.sealed(id, s).await;
+                }
+            }
+        }
+        self.clock.set(to);
+        Ok(())
+    }
+
+    /// Input `input` loses its camera from `from` to `to`: what it recorded is sealed, the outage
+    /// is a gap, and it records again from the first keyframe after `to`.
+    pub async fn outage(
+        &mut self,
+        input: i64,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        self.run_until(from).await?;
+        let Some(n) = self.inputs.iter().position(|i| i.id == input) else {
+            return Err(AppError::NotFound("input"));
+        };
+        if let Some(s) = self.inputs[n]
+            .seg
+            .close()
+            .map_err(|e| AppError::Unavailable(e.to_string()))?
+        {
+            self.sink.sealed(input, s).await;
+        }
+        self.sink
+            .state(input, InputState::Reconnecting, reason)
+            .await;
+        self.inputs[n].down_until = Some(to);
+        self.run_until(to).await?;
+        self.sink
+            .gap(
+                input,
+                Gap {
+                    from: system_time(from),
+                    to: system_time(to),
+                    reason: reason.to_owned(),
+                },
+            )
+            .await;
+        self.sink.state(input, InputState::Recording, "").await;
+        Ok(())
+    }
+
+    /// Records up to `at`, seals what is open, and the inputs report `ready`.
+    pub async fn end(mut self, at: jiff::Timestamp) -> Result<(), AppError> {
+        self.run_until(at).await?;
+        for i in &mut self.inputs {
+            if let Some(s) = i
+                .seg
+                .close()
+                .map_err(|e| AppError::Unavailable(e.to_string()))?
+            {
+                self.sink.sealed(i.id, s).await;
+            }
+            self.sink.state(i.id, InputState::Ready, "").await;
+        }
+        Ok(())
+    }
+}

@@ -15,7 +15,7 @@
 //! The server runs in a child process of the bench (`recorder --serve-loop --clip-dir DIR`), so
 //! the bench process's own CPU and memory (from `/proc/self`) are the recorder's alone. The child
 //! prints `READY <port>`, serves until it reads `STOP` (or EOF) on stdin, then ends every session
-//! (FIN, then it drains what the client still sends, at most 3 s), prints one `STATS …` line for
+//! (FIN, then it drains what the client still sends, at most 30 s), prints one `STATS …` line for
 //! the sessions it ended and exits.
 
 use std::io::{BufRead, BufReader, Write};
@@ -43,8 +43,9 @@ const MAX_PAYLOAD: usize = 1400;
 const MAX_BATCH: usize = 512;
 /// Packets due within this much of now go out in the same batch.
 const SLACK: Duration = Duration::from_millis(2);
-/// Longest wait for a client's FIN after ours, at STOP.
-const DRAIN: Duration = Duration::from_secs(3);
+/// Longest wait for a client's FIN after ours, at STOP (a loaded client may take a while to read
+/// what is queued and seal; the socket must not be closed under it).
+const DRAIN: Duration = Duration::from_secs(30);
 /// A client's unparsed input beyond this ends the session (not an RTSP client).
 const MAX_INPUT: usize = 1 << 20;
 

@@ -389,6 +389,116 @@ async fn demo_serves_an_akimat_with_meetings_in_every_state() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // The published meeting was recorded by the replay input through the real recorder: its
+    // segments open after a stated purpose, are the bytes the ledger names, and play.
+    let published = register["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|m| m["status"] == "published")
+        .and_then(|m| m["id"].as_i64())
+        .expect("a published meeting");
+    let purpose =
+        serde_json::json!({"purpose": "Проверка записи встречи в демонстрационном акимате"});
+    let opened: serde_json::Value = client
+        .post(format!("{addr}/api/v1/meetings/{published}/recordings"))
+        .bearer_auth(&token)
+        .json(&purpose)
+        .send()
+        .await
+        .expect("open")
+        .json()
+        .await
+        .expect("json");
+    let segments = opened["segments"].as_array().expect("segments").clone();
+    // 25 minutes of meeting in 10 s segments, for the camera and the microphone.
+    assert!(segments.len() >= 300, "{} segments", segments.len());
+    let cam = segments
+        .iter()
+        .find(|s| s["input"] == "cam-1")
+        .expect("a camera segment");
+    assert!(segments.iter().any(|s| s["input"] == "mic-1"));
+    let bytes = client
+        .get(format!("{addr}{}", cam["url"].as_str().expect("url")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("segment")
+        .bytes()
+        .await
+        .expect("bytes");
+    use sha2::Digest;
+    assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), cam["sha256"]);
+    let file = dir.join("segment.mp4");
+    std::fs::write(&file, &bytes).expect("write");
+    if let Ok(probe) = Command::new("ffprobe")
+        .args(["-v", "error", "-show_streams"])
+        .arg(&file)
+        .output()
+    {
+        let out = String::from_utf8_lossy(&probe.stdout);
+        assert!(
+            probe.status.success()
+                && out.contains("codec_name=h264")
+                && out.contains("codec_name=aac"),
+            "{out}"
+        );
+    }
+    // The meeting whose camera dropped out has its `recording_gap` case.
+    let violations: serde_json::Value = client
+        .get(format!("{addr}/api/v1/violations"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("violations")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        violations
+            .as_array()
+            .is_some_and(|v| v.iter().any(|v| v["rule"] == "recording_gap")),
+        "{violations}"
+    );
+    // Its evidence bundle verifies offline.
+    let mut bundle = Vec::new();
+    for _ in 0..100 {
+        let res = client
+            .post(format!("{addr}/api/v1/meetings/{published}/evidence"))
+            .bearer_auth(&token)
+            .json(&purpose)
+            .send()
+            .await
+            .expect("evidence");
+        if res.status() == 200 {
+            bundle = res.bytes().await.expect("bytes").to_vec();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(!bundle.is_empty(), "no evidence bundle");
+    let vkey = client
+        .get(format!("{addr}/log/vkey"))
+        .send()
+        .await
+        .expect("vkey")
+        .text()
+        .await
+        .expect("text");
+    let path = dir.join("evidence.tar");
+    std::fs::write(&path, &bundle).expect("write");
+    let out = Command::new(BIN)
+        .args(["verify", "--bundle"])
+        .arg(&path)
+        .args(["--vkey", vkey.lines().next().unwrap_or_default()])
+        .output()
+        .expect("verify bundle");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     stop(&mut child);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -282,11 +282,14 @@ async fn main() -> anyhow::Result<()> {
     let wall_s = t0.elapsed().as_secs_f64();
     // The loop camera ends every session first (FIN after the last packet), so the recorder
     // reads everything that was sent before it seals: then sent == recorded unless a frame was
-    // lost. Up to 15 s for every input to see the end.
+    // lost. Up to 30 s (plus 50 ms per stream) for every input to see the end and seal.
     let sent = match cam {
         Source::Loop(c) => {
-            let stats = c.stop()?;
-            let deadline = Instant::now() + Duration::from_secs(15);
+            // Blocking (it waits for the child's report): off the runtime's two workers.
+            let stats = tokio::task::spawn_blocking(move || c.stop()).await??;
+            let deadline = Instant::now()
+                + Duration::from_secs(30)
+                + Duration::from_millis(50) * streams as u32;
             while Instant::now() < deadline
                 && count.lock().map(|c| c.ended).unwrap_or(0) < streams as u64
             {
@@ -324,8 +327,8 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!(
-        "recorder: {} segments sealed, {} video + {} audio frames, {} RTP packets lost, {} gaps",
-        c.0, c.1, c.2, c.3, c.4
+        "recorder: {} segments sealed, {} video + {} audio frames, {} RTP packets lost, {} gaps, {}/{streams} inputs saw the camera end the stream",
+        c.0, c.1, c.2, c.3, c.4, c.5
     );
     if let Some(s) = sent {
         let expected = (s.play_s * loopcam::FPS as f64).round() as u64;

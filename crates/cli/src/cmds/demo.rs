@@ -1,6 +1,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Data directory for the demo (created if missing; seeded once).
@@ -22,17 +24,32 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         origin: Some("demo.glassroom.kz/ledger".into()),
         ..Default::default()
     };
-    let app = super::start_ledger(super::app(store.clone()), &args.data, &ledger)?;
-    let created = glassroom_app::demo::seed(store, app.clock.now())
+    let mut app = super::start_ledger(super::app(store.clone()), &args.data, &ledger)?;
+    let media = glassroom_app::demo::DemoMedia::under(&args.data)
+        .with_context(|| format!("writing the demo clip under {}", args.data.display()))?;
+    let created = glassroom_app::demo::seed(store, app.clock.now(), &media)
         .await
         .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+    // The rooms' inputs replay the shipped clip through the real recorder, for every meeting
+    // from its lead-in to its lead-out (not through all working time, to spare the disk).
+    app.config.recordings_dir = Some(media.recordings.clone());
+    let recorder = super::start_recorder(
+        &mut app,
+        &args.data,
+        &super::RecorderFile {
+            enabled: true,
+            working_time: Some(false),
+            ..Default::default()
+        },
+    )
+    .await?;
     let dir = args.data.display().to_string();
     // Name the binary as it was started (`target/release/glassroom` under cargo), so the printed
     // commands work as they are.
     let exe = std::env::args()
         .next()
         .unwrap_or_else(|| "glassroom".into());
-    super::serve(app, args.listen, None, move |addr| {
+    super::serve(app, args.listen, recorder, move |addr| {
         println!("Glassroom demo akimat — http://{addr}/");
         println!("  public register: http://{addr}/api/v1/meetings");
         println!("  API description: http://{addr}/api/v1/openapi.json");
