@@ -68,7 +68,7 @@ impl App {
             .ok_or_else(|| AppError::Unavailable("this server runs no transparency log".into()))?;
         // The same checks and interval as opening the recordings; it records the access.
         let opened = self.open_recordings(actor, meeting, purpose).await?;
-        let dir = self.config.recordings_dir.clone();
+        let files = self.recording_files();
         // (open_recordings checked the role and recorded the access.)
         let mut tx = self.store.read().await?;
         let mut seqs: Vec<u64> = tx
@@ -134,7 +134,7 @@ impl App {
             tar_add(&mut b, &format!("proofs/{seq}.tlog-proof"), r.as_bytes())?;
         }
         for row in &opened.segments {
-            let Some(dir) = &dir else { break };
+            let Some(files) = &files else { break };
             let Some(event) = segment_events
                 .get(&row.id)
                 .copied()
@@ -142,9 +142,10 @@ impl App {
             else {
                 continue;
             };
-            let bytes = tokio::fs::read(dir.join(&row.path))
+            let bytes = files
+                .read(&row.path)
                 .await
-                .map_err(|e| AppError::Unavailable(format!("recording {}: {e}", row.path)))?;
+                .map_err(|e| AppError::Unavailable(format!("recording {e}")))?;
             let name = std::path::Path::new(&row.path)
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

@@ -16,6 +16,7 @@ pub mod meetings;
 pub mod playback;
 pub mod recorder;
 pub mod recording;
+pub mod recording_files;
 pub mod time;
 pub mod views;
 
@@ -66,6 +67,8 @@ pub struct App {
     pub ledger: Option<Arc<ledger::Ledger>>,
     /// Live input health, when this process records.
     pub recorder_health: Option<Arc<glassroom_recorder::HealthBoard>>,
+    /// An object store holding the recordings (`[recorder.blobs]`); none: `recordings_dir`.
+    pub recording_blobs: Option<Arc<dyn object_store::ObjectStore>>,
     directory: Arc<context::DirectoryCache>,
     decisions: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Envelope>>>,
 }
@@ -79,8 +82,18 @@ impl App {
             config: AppConfig::default(),
             ledger: None,
             recorder_health: None,
+            recording_blobs: None,
             directory: Arc::new(context::DirectoryCache::default()),
             decisions: Arc::new(std::sync::OnceLock::new()),
+        }
+    }
+
+    /// Where the sealed recordings are read from (and uploaded to).
+    pub fn recording_files(&self) -> Option<recording_files::RecordingFiles> {
+        match (&self.recording_blobs, &self.config.recordings_dir) {
+            (Some(b), _) => Some(recording_files::RecordingFiles::Blobs(b.clone())),
+            (None, Some(d)) => Some(recording_files::RecordingFiles::Dir(d.clone())),
+            (None, None) => None,
         }
     }
 

@@ -118,17 +118,15 @@ impl App {
     }
 
     /// A segment under a grant: the grant must be the actor's, still valid, and the segment one of
-    /// the meeting's. Returns the segment and its file.
+    /// the meeting's. Returns the segment and its stored bytes.
     pub async fn recording_segment(
         &self,
         actor: &Actor,
         access: i64,
         segment: i64,
-    ) -> Result<(SegmentView, std::path::PathBuf), AppError> {
-        let dir = self
-            .config
-            .recordings_dir
-            .clone()
+    ) -> Result<(SegmentView, bytes::Bytes), AppError> {
+        let files = self
+            .recording_files()
             .ok_or(AppError::NotFound("recording"))?;
         let mut tx = self.store.read().await?;
         let grant = tx
@@ -166,19 +164,18 @@ impl App {
             return Err(AppError::NotFound("segment"));
         }
         // The stored path is relative and was written by the recorder; refuse anything else.
-        let rel = std::path::Path::new(&s.path);
-        if rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
+        if !crate::recording_files::safe_path(&s.path) {
             return Err(AppError::Internal(format!(
                 "segment {} has an unsafe path",
                 s.id
             )));
         }
-        let path = dir.join(rel);
-        Ok((view(&input.code, s), path))
+        drop(tx);
+        let bytes = files
+            .read(&s.path)
+            .await
+            .map_err(|e| AppError::Unavailable(format!("recording {e}")))?;
+        Ok((view(&input.code, s), bytes))
     }
 }
 

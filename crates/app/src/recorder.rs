@@ -121,6 +121,17 @@ impl AppSink {
             .to_string_lossy()
             .into_owned();
         let (room, code) = self.names.get(&input).cloned().unwrap_or_default();
+        // With an object store, the segment is uploaded (and its size checked) before the
+        // ledger names it.
+        let blobs = match self.app.recording_files() {
+            Some(f @ crate::recording_files::RecordingFiles::Blobs(_)) => Some(f),
+            _ => None,
+        };
+        if let Some(f) = &blobs {
+            f.upload(&rel, &s.path)
+                .await
+                .map_err(AppError::Unavailable)?;
+        }
         let mut tx = self.app.store.write().await?;
         tx.insert_segment(&SegmentRow {
             id: 0,
@@ -154,6 +165,11 @@ impl AppSink {
         )
         .await?;
         tx.commit().await?;
+        if blobs.is_some()
+            && let Err(e) = tokio::fs::remove_file(&s.path).await
+        {
+            tracing::warn!(file = %s.path.display(), error = %e, "recorder: the uploaded segment's local copy could not be removed");
+        }
         Ok(())
     }
 }
@@ -428,7 +444,7 @@ impl App {
     /// segment of a meeting's room during a meeting with an open violation case). Each deletion
     /// is a `recording.deleted` event, committed before the file is removed.
     pub async fn sweep_retention(&self, r: &Retention) -> Result<Swept, AppError> {
-        let Some(dir) = self.config.recordings_dir.clone() else {
+        let Some(files) = self.recording_files() else {
             return Ok(Swept::default());
         };
         let now = self.clock.now();
@@ -490,12 +506,8 @@ impl App {
             )
             .await?;
             tx.commit().await?;
-            match tokio::fs::remove_file(dir.join(&s.path)).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    tracing::error!(file = %s.path, error = %e, "retention: the file could not be removed")
-                }
+            if let Err(e) = files.delete(&s.path).await {
+                tracing::error!(file = %s.path, error = %e, "retention: the file could not be removed")
             }
             out.deleted += 1;
         }
@@ -627,10 +639,7 @@ impl PastRecording {
     pub async fn run_until(&mut self, to: jiff::Timestamp) -> Result<(), AppError> {
         use glassroom_recorder::replay::Frame;
         for n in 0..self.inputs.len() {
-            loop {
-                let Some(at) = self.inputs[n].frames.peek().map(|f| f.0) else {
-                    break;
-                };
+            while let Some(at) = self.inputs[n].frames.peek().map(|f| f.0) {
                 let wall = self.wall(at);
                 if wall >= to {
                     break;

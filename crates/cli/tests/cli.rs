@@ -1147,16 +1147,15 @@ fn weed_binary() -> Option<PathBuf> {
     None
 }
 
-#[tokio::test]
-async fn the_log_is_published_to_an_s3_compatible_store_and_verifies_from_there() {
-    let Some(weed) = weed_binary() else { return };
-    let env = Env::new(Backend::Sqlite, "s3").await;
+/// Starts SeaweedFS (`weed server -s3`) on loopback under the test's directory, with `buckets`
+/// created; `slot` keeps the ports of two tests apart. Returns the server and the S3 URL.
+async fn seaweed(weed: &Path, env: &Env, slot: u16, buckets: &[&str]) -> (Server, String) {
     // Ports: grpc ports are +10000 of master, volume and filer.
-    let base = 21000 + (std::process::id() % 900) as u16 * 4;
+    let base = 21000 + (std::process::id() % 450) as u16 * 8 + slot * 4;
     let (s3, master, volume, filer) = (base, base + 1, base + 2, base + 3);
-    let wdir = env.dir.join("weed");
+    let wdir = env.dir.join(format!("weed{slot}"));
     std::fs::create_dir_all(&wdir).expect("dir");
-    let child = Command::new(&weed)
+    let child = Command::new(weed)
         .arg("server")
         .arg(format!("-dir={}", wdir.display()))
         .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-s3"])
@@ -1164,26 +1163,43 @@ async fn the_log_is_published_to_an_s3_compatible_store_and_verifies_from_there(
         .arg(format!("-master.port={master}"))
         .arg(format!("-volume.port={volume}"))
         .arg(format!("-filer.port={filer}"))
+        // Off: services on fixed ports that two servers (two tests at once) would both take.
+        .args([
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-master.telemetry=false",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start weed");
-    let _weed = Server(child);
+    let server = Server(child);
     let client = reqwest::Client::new();
     let s3_url = format!("http://127.0.0.1:{s3}");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.put(format!("{s3_url}/glassroom-log")).send().await
-            && r.status().is_success()
-        {
-            break;
+    for bucket in buckets {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Ok(r) = client.put(format!("{s3_url}/{bucket}")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "SeaweedFS did not answer in 60 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "SeaweedFS did not answer in 60 s"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
+    (server, s3_url)
+}
+
+#[tokio::test]
+async fn the_log_is_published_to_an_s3_compatible_store_and_verifies_from_there() {
+    let Some(weed) = weed_binary() else { return };
+    let env = Env::new(Backend::Sqlite, "s3").await;
+    let (_weed, s3_url) = seaweed(&weed, &env, 0, &["glassroom-log"]).await;
+    let client = reqwest::Client::new();
     let config = write(
         &env.dir,
         "glassroom.toml",
@@ -1716,4 +1732,129 @@ async fn recorder_records_on_the_schedule_with_lead_in_and_lead_out() {
     );
     drop(cam);
     app.stop().await;
+}
+
+/// `[recorder.blobs]`: segments are sealed on local disk, uploaded to the S3-compatible store,
+/// checked, then recorded; nothing stays behind locally, playback reads them from the bucket and
+/// `verify --config` re-hashes them there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recordings_are_stored_in_an_s3_compatible_store() {
+    let Some(weed) = weed_binary() else { return };
+    let Some(cam) = rig::Camera::start() else {
+        return;
+    };
+    let env = Env::new(Backend::Sqlite, "s3rec").await;
+    let (_weed, s3_url) = seaweed(&weed, &env, 1, &["glassroom-rec"]).await;
+    let directory = glassroom_app::demo::DEMO_DIRECTORY
+        .replace("rtsp://127.0.0.1:8554/akimat-101-cam1", &cam.url("h264"));
+    let compliance = env.seed_with(&directory, "kassymov");
+    let config = write(
+        &env.dir,
+        "glassroom.toml",
+        &format!(
+            "[recorder]\nenabled = true\nalways = true\nsegment_seconds = 2\n[recorder.blobs]\nurl = \"s3://glassroom-rec/akimat\"\nendpoint = \"{s3_url}\"\nregion = \"us-east-1\"\nallow_http = true\n"
+        ),
+    );
+    let with_keys = |mut c: Command| {
+        c.env("AWS_ACCESS_KEY_ID", "glassroom")
+            .env("AWS_SECRET_ACCESS_KEY", "glassroom-secret");
+        c
+    };
+    let (child, addr) = start(with_keys(env.cmd(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        &config,
+    ])));
+    let mut server = Server(child);
+    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    let client = reqwest::Client::new();
+    // Played back from the bucket, inside a meeting's interval: make one that covers now.
+    let segments = scalar_i64(&env, "SELECT COUNT(*) FROM recording_segments").await;
+    assert!(segments >= 2, "{segments} segments in 7 s of 2 s segments");
+    let path = scalar_text(
+        &env,
+        "SELECT path FROM recording_segments ORDER BY id LIMIT 1",
+    )
+    .await;
+    let sha = scalar_text(
+        &env,
+        "SELECT sha256 FROM recording_segments ORDER BY id LIMIT 1",
+    )
+    .await;
+    let object = client
+        .get(format!("{s3_url}/glassroom-rec/akimat/{path}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(object.status(), 200, "{path} is not in the bucket");
+    use sha2::Digest;
+    let bytes = object.bytes().await.expect("bytes");
+    assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), sha);
+    let health: serde_json::Value = client
+        .get(format!("{addr}/api/v1/inputs/health"))
+        .bearer_auth(&compliance)
+        .send()
+        .await
+        .expect("health")
+        .json()
+        .await
+        .expect("json");
+    assert!(health.to_string().contains("\"recording\""), "{health}");
+    stop(&mut server.0);
+    // No sealed segment stayed on local disk: each was removed once the bucket held it.
+    let local: Vec<_> = walk(&env.dir.join("recordings"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
+        .collect();
+    assert!(local.is_empty(), "{local:?}");
+    let segments = scalar_i64(&env, "SELECT COUNT(*) FROM recording_segments").await;
+    let out = with_keys(env.cmd(&["verify", "--config", &config]))
+        .output()
+        .expect("verify");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && stdout.contains(&format!("recordings: {segments} sealed files match")),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A changed object in the bucket is caught.
+    let mut forged = bytes.to_vec();
+    forged[5000] ^= 1;
+    let put = client
+        .put(format!("{s3_url}/glassroom-rec/akimat/{path}"))
+        .body(forged)
+        .send()
+        .await
+        .expect("put");
+    assert!(put.status().is_success());
+    let out = with_keys(env.cmd(&["verify", "--config", &config]))
+        .output()
+        .expect("verify");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && stderr.contains(&path)
+            && stderr.contains("does not match the hash sealed in the ledger"),
+        "{stderr}"
+    );
+    drop(cam);
+    env.drop().await;
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }

@@ -1397,7 +1397,7 @@ async fn retention_deletes_old_recordings_as_events_but_keeps_evidence_of_open_c
         drop(tx);
         // Sweeping again changes nothing; the audit accepts the deletion the ledger records.
         assert_eq!(app.app.sweep_retention(&year).await.expect("sweep"), Swept { deleted: 0, held: 1 });
-        let n = glassroom_app::ledger::audit::audit_recordings(&*app.app.store, &base).await.expect("audit");
+        let n = glassroom_app::ledger::audit::audit_recordings(&*app.app.store, &glassroom_app::recording_files::RecordingFiles::Dir(base.clone())).await.expect("audit");
         assert_eq!(n, 2);
         app
     })

@@ -123,14 +123,10 @@ pub async fn segment(
     };
     let access = num("access", &access).or_problem(lang)?;
     let segment = num("segment", &segment).or_problem(lang)?;
-    let (view, path) = s
+    let (view, bytes) = s
         .app
         .recording_segment(&actor, access, segment)
         .await
-        .or_problem(lang)?;
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| AppError::Unavailable(format!("{}: {e}", path.display())))
         .or_problem(lang)?;
     let len = bytes.len() as u64;
     let etag = format!("\"{}\"", view.sha256);
@@ -144,7 +140,7 @@ pub async fn segment(
         None => Ok((StatusCode::OK, common, bytes).into_response()),
         Some(h) => match range(h, len) {
             Some((a, b)) => {
-                let part = bytes[a as usize..=b as usize].to_vec();
+                let part = bytes.slice(a as usize..=b as usize);
                 let mut r = (StatusCode::PARTIAL_CONTENT, common, part).into_response();
                 if let Ok(v) = header::HeaderValue::from_str(&format!("bytes {a}-{b}/{len}")) {
                     r.headers_mut().insert(header::CONTENT_RANGE, v);

@@ -502,7 +502,10 @@ pub async fn audit(
 /// Every recording segment the ledger names (`recording.segment_sealed` / `_recovered`) is, byte
 /// for byte, the file under `dir`: re-hashes each file against the hash in its sealed event (the
 /// events themselves were checked against their leaves by [`audit`]). Returns how many files.
-pub async fn audit_recordings(store: &dyn Store, dir: &std::path::Path) -> Result<u64, Failure> {
+pub async fn audit_recordings(
+    store: &dyn Store,
+    files: &crate::recording_files::RecordingFiles,
+) -> Result<u64, Failure> {
     use sha2::{Digest, Sha256};
     let mut tx = store
         .read()
@@ -538,12 +541,7 @@ pub async fn audit_recordings(store: &dyn Store, dir: &std::path::Path) -> Resul
         ) else {
             return Err(fail_at(index, "the segment event names no file or hash"));
         };
-        let rel = std::path::Path::new(file);
-        if rel.is_absolute()
-            || rel
-                .components()
-                .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
+        if !crate::recording_files::safe_path(file) {
             return Err(fail_at(
                 index,
                 format!("the segment event names an unsafe path {file:?}"),
@@ -552,10 +550,10 @@ pub async fn audit_recordings(store: &dyn Store, dir: &std::path::Path) -> Resul
         if deleted.contains(file) {
             continue; // removed by retention, and the ledger says so
         }
-        let path = dir.join(rel);
-        let bytes = tokio::fs::read(&path)
+        let bytes = files
+            .read(file)
             .await
-            .map_err(|e| fail_at(index, format!("recording {file}: {e} (deleted?)")))?;
+            .map_err(|e| fail_at(index, format!("recording {e} (deleted?)")))?;
         let got = tokio::task::spawn_blocking(move || hex::encode(Sha256::digest(&bytes)))
             .await
             .map_err(|e| fail(format!("internal: {e}")))?;

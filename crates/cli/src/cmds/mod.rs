@@ -56,6 +56,9 @@ pub struct RecorderFile {
     pub lead_in_minutes: Option<u64>,
     /// Minutes recorded after a meeting's scheduled end (0–120, default 15).
     pub lead_out_minutes: Option<u64>,
+    /// Keep the recordings in an S3-compatible store instead of `<data>/recordings` (segments
+    /// are sealed on local disk, uploaded, checked, then recorded; credentials from `AWS_*`).
+    pub blobs: Option<BlobFile>,
     /// Target segment length in seconds (2–60, default 10).
     pub segment_seconds: Option<u64>,
     /// Days recordings are kept (default 365); evidence of an open violation case is kept anyway.
@@ -178,13 +181,20 @@ pub fn open_blobs(
                 .with_context(|| format!("cannot open the log directory {}", dir.display()))?;
             Ok(Arc::new(blobs))
         }
-        Some(b) => {
+        Some(b) => open_s3(b, "ledger.blobs"),
+    }
+}
+
+/// An S3-compatible store as `[… .blobs]` describes it (`what` names the section in errors).
+pub fn open_s3(b: &BlobFile, what: &str) -> anyhow::Result<Arc<dyn object_store::ObjectStore>> {
+    {
+        {
             let rest = b
                 .url
                 .strip_prefix("s3://")
-                .with_context(|| format!("ledger.blobs.url {:?} must start with s3://", b.url))?;
+                .with_context(|| format!("{what}.url {:?} must start with s3://", b.url))?;
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            anyhow::ensure!(!bucket.is_empty(), "ledger.blobs.url names no bucket");
+            anyhow::ensure!(!bucket.is_empty(), "{what}.url names no bucket");
             let mut s3 = object_store::aws::AmazonS3Builder::from_env()
                 .with_bucket_name(bucket)
                 .with_allow_http(b.allow_http);
@@ -196,7 +206,7 @@ pub fn open_blobs(
             }
             let s3 = s3
                 .build()
-                .context("ledger.blobs: cannot configure the S3 store")?;
+                .with_context(|| format!("{what}: cannot configure the S3 store"))?;
             let prefix = prefix.trim_matches('/');
             if prefix.is_empty() {
                 Ok(Arc::new(s3))

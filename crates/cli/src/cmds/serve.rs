@@ -44,6 +44,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("loading the shipped calendars")?;
     app.config.recordings_dir = Some(data.data.join("recordings"));
+    if let Some(b) = &file.recorder.blobs {
+        app.recording_blobs = Some(super::open_s3(b, "recorder.blobs")?);
+    }
     let policy = super::retention(&file.recorder)?;
     let recorder = super::start_recorder(&mut app, &data.data, &file.recorder).await?;
     let retention = app.spawn_retention(policy);

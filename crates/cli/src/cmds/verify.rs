@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use async_trait::async_trait;
 
 use glassroom_app::ledger::audit::{self, DirSource, Policy, Source};
+use glassroom_app::recording_files::RecordingFiles;
 use glassroom_ledger::Checkpoint;
 use glassroom_ledger::note::{Note, Verifier};
 
@@ -137,6 +138,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("OK in {:.2} s", started.elapsed().as_secs_f64());
         return Ok(());
     }
+    let mut recording_files: Option<RecordingFiles> = None;
     let (src, store, default_state, local_vkey): (Arc<dyn Source>, _, PathBuf, Option<String>) =
         if let Some(url) = &args.url {
             let base = url.trim_end_matches('/').to_owned();
@@ -169,10 +171,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             };
             let vkey = glassroom_app::ledger::keys::local_vkey(&args.data.data)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let ledger_file = match &args.config {
-                Some(p) => super::ConfigFile::load(p)?.ledger,
-                None => super::LedgerFile::default(),
+            let (ledger_file, recorder_file) = match &args.config {
+                Some(p) => {
+                    let f = super::ConfigFile::load(p)?;
+                    (f.ledger, f.recorder)
+                }
+                None => (super::LedgerFile::default(), super::RecorderFile::default()),
             };
+            recording_files = Some(match &recorder_file.blobs {
+                Some(b) => RecordingFiles::Blobs(super::open_s3(b, "recorder.blobs")?),
+                None => RecordingFiles::Dir(args.data.data.join("recordings")),
+            });
             let src: Arc<dyn Source> = match &ledger_file.blobs {
                 Some(_) => Arc::new(audit::BlobSource(super::open_blobs(
                     &args.data.data,
@@ -248,7 +257,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // Locally: every recording file the ledger names is byte for byte the sealed one.
     let mut recordings = None;
     if let Some(s) = &store {
-        match audit::audit_recordings(&**s, &args.data.data.join("recordings")).await {
+        let files = recording_files
+            .clone()
+            .unwrap_or_else(|| RecordingFiles::Dir(args.data.data.join("recordings")));
+        match audit::audit_recordings(&**s, &files).await {
             Ok(n) => recordings = Some(n),
             Err(f) => {
                 s.close().await;
