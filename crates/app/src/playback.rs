@@ -34,6 +34,60 @@ pub struct Opened {
     pub from_us: i64,
     pub to_us: i64,
     pub segments: Vec<SegmentView>,
+    /// Per input, the parts of the interval no sealed (undamaged) segment covers: the player's
+    /// timeline shows them.
+    pub gaps: Vec<GapView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GapView {
+    pub input: String,
+    pub from_us: i64,
+    pub to_us: i64,
+}
+
+/// The parts of `[from, to)` that `segments` (undamaged) leave uncovered.
+fn gaps_of(input: &str, from: i64, to: i64, segments: &[SegmentRow]) -> Vec<GapView> {
+    use glassroom_domain::Interval;
+    let Ok(whole) = Interval::new(crate::time::from_us(from), crate::time::from_us(to)) else {
+        return Vec::new();
+    };
+    let covered: Vec<Interval> = segments
+        .iter()
+        .filter(|s| !s.damaged)
+        .filter_map(|s| {
+            Interval::new(
+                crate::time::from_us(s.start_us),
+                crate::time::from_us(s.end_us),
+            )
+            .ok()
+        })
+        .collect();
+    whole
+        .subtract_all(&covered)
+        .into_iter()
+        .map(|g| GapView {
+            input: input.to_owned(),
+            from_us: to_us(g.start()),
+            to_us: to_us(g.end()),
+        })
+        .collect()
+}
+
+/// The init section (`ftyp` + `moov`) length of a fragmented MP4: where the first `moof` starts.
+fn init_len(head: &[u8]) -> Option<u64> {
+    let mut i = 0usize;
+    while i + 8 <= head.len() {
+        let size = u32::from_be_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]) as usize;
+        if &head[i + 4..i + 8] == b"moof" {
+            return Some(i as u64);
+        }
+        if size < 8 {
+            return None;
+        }
+        i += size;
+    }
+    None
 }
 
 impl App {
@@ -83,8 +137,11 @@ impl App {
             _ => m.end_us.unwrap_or(from),
         };
         let mut segments = Vec::new();
+        let mut gaps = Vec::new();
         for input in tx.inputs_of(room).await? {
-            for s in tx.segments_of(input.id, from, to).await? {
+            let rows = tx.segments_of(input.id, from, to).await?;
+            gaps.extend(gaps_of(&input.code, from, to, &rows));
+            for s in rows {
                 segments.push(view(&input.code, s));
             }
         }
@@ -114,21 +171,96 @@ impl App {
             from_us: from,
             to_us: to,
             segments,
+            gaps,
         })
     }
 
-    /// A segment under a grant: the grant must be the actor's, still valid, and the segment one of
-    /// the meeting's. Returns the segment and its stored bytes.
-    pub async fn recording_segment(
+    /// An HLS playlist (RFC 8216, fMP4 segments addressed by byte range: each sealed file is its
+    /// own init section and fragments) of one input's segments under a grant, for players such
+    /// as VLC, ffplay or hls.js; a discontinuity marks every gap.
+    pub async fn recording_playlist(
         &self,
         actor: &Actor,
         access: i64,
-        segment: i64,
-    ) -> Result<(SegmentView, bytes::Bytes), AppError> {
+        input_code: &str,
+    ) -> Result<String, AppError> {
+        use std::fmt::Write;
         let files = self
             .recording_files()
             .ok_or(AppError::NotFound("recording"))?;
         let mut tx = self.store.read().await?;
+        let (m, from, to) = self.grant(&mut *tx, actor, access).await?;
+        let room = m.room_id.ok_or(AppError::NotFound("recording"))?;
+        let input = tx
+            .inputs_of(room)
+            .await?
+            .into_iter()
+            .find(|i| i.code == input_code)
+            .ok_or(AppError::NotFound("input"))?;
+        let rows: Vec<SegmentRow> = tx
+            .segments_of(input.id, from, to)
+            .await?
+            .into_iter()
+            .filter(|s| !s.damaged && crate::recording_files::safe_path(&s.path))
+            .collect();
+        drop(tx);
+        let longest = rows
+            .iter()
+            .map(|s| (s.end_us - s.start_us).max(0))
+            .max()
+            .unwrap_or(0);
+        let mut out = String::from("#EXTM3U\n#EXT-X-VERSION:7\n");
+        let _ = writeln!(
+            out,
+            "#EXT-X-TARGETDURATION:{}",
+            (longest + 999_999) / 1_000_000
+        );
+        out.push_str(
+            "#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n",
+        );
+        let mut prev_end: Option<i64> = None;
+        for s in &rows {
+            let head = files
+                .read_prefix(&s.path, 64 * 1024)
+                .await
+                .map_err(|e| AppError::Unavailable(format!("recording {e}")))?;
+            let Some(init) = init_len(&head) else {
+                continue; // no fragment: nothing to play
+            };
+            if prev_end.is_some_and(|e| s.start_us - e > 500_000) {
+                out.push_str("#EXT-X-DISCONTINUITY\n");
+            }
+            prev_end = Some(s.end_us);
+            let uri = format!("../../segments/{}.mp4", s.id);
+            let _ = writeln!(
+                out,
+                "#EXT-X-PROGRAM-DATE-TIME:{}",
+                crate::time::from_us(s.start_us)
+            );
+            let _ = writeln!(out, "#EXT-X-MAP:URI=\"{uri}\",BYTERANGE=\"{init}@0\"");
+            let _ = writeln!(
+                out,
+                "#EXTINF:{:.3},",
+                (s.end_us - s.start_us).max(0) as f64 / 1e6
+            );
+            let _ = writeln!(
+                out,
+                "#EXT-X-BYTERANGE:{}@{init}",
+                (s.size as u64).saturating_sub(init)
+            );
+            let _ = writeln!(out, "{uri}");
+        }
+        out.push_str("#EXT-X-ENDLIST\n");
+        Ok(out)
+    }
+
+    /// The meeting and interval a grant opens, if it is the actor's and still valid.
+    async fn grant(
+        &self,
+        tx: &mut dyn glassroom_store::Tx,
+        actor: &Actor,
+        access: i64,
+    ) -> Result<(glassroom_store::MeetingRow, i64, i64), AppError> {
         let grant = tx
             .access(access)
             .await?
@@ -148,6 +280,24 @@ impl App {
             .meeting(grant.meeting_id)
             .await?
             .ok_or(AppError::NotFound("meeting"))?;
+        let from = m.actual_start_us.or(m.start_us).unwrap_or(i64::MAX);
+        let to = m.actual_end_us.unwrap_or(i64::MAX);
+        Ok((m, from, to))
+    }
+
+    /// A segment under a grant: the grant must be the actor's, still valid, and the segment one of
+    /// the meeting's. Returns the segment and its stored bytes.
+    pub async fn recording_segment(
+        &self,
+        actor: &Actor,
+        access: i64,
+        segment: i64,
+    ) -> Result<(SegmentView, bytes::Bytes), AppError> {
+        let files = self
+            .recording_files()
+            .ok_or(AppError::NotFound("recording"))?;
+        let mut tx = self.store.read().await?;
+        let (m, from, to) = self.grant(&mut *tx, actor, access).await?;
         let s = tx
             .segment(segment)
             .await?
@@ -158,8 +308,6 @@ impl App {
             .into_iter()
             .find(|i| i.id == s.input_id)
             .ok_or(AppError::NotFound("segment"))?;
-        let from = m.actual_start_us.or(m.start_us).unwrap_or(i64::MAX);
-        let to = m.actual_end_us.unwrap_or(i64::MAX);
         if Some(input.room_id) != m.room_id || s.end_us <= from || s.start_us >= to {
             return Err(AppError::NotFound("segment"));
         }

@@ -62,6 +62,32 @@ impl RecordingFiles {
         }
     }
 
+    /// The first `n` bytes (fewer for a shorter file).
+    pub async fn read_prefix(&self, rel: &str, n: usize) -> Result<Bytes, String> {
+        match self {
+            RecordingFiles::Dir(d) => {
+                use tokio::io::AsyncReadExt;
+                Self::key(rel)?;
+                let f = tokio::fs::File::open(d.join(rel))
+                    .await
+                    .map_err(|e| format!("{rel}: {e}"))?;
+                let mut buf = Vec::with_capacity(n);
+                f.take(n as u64)
+                    .read_to_end(&mut buf)
+                    .await
+                    .map_err(|e| format!("{rel}: {e}"))?;
+                Ok(Bytes::from(buf))
+            }
+            RecordingFiles::Blobs(s) => {
+                let key = Self::key(rel)?;
+                let size = s.head(&key).await.map_err(|e| format!("{rel}: {e}"))?.size;
+                s.get_range(&key, 0..(n as u64).min(size))
+                    .await
+                    .map_err(|e| format!("{rel}: {e}"))
+            }
+        }
+    }
+
     /// Removes a recording; false when it was not there.
     pub async fn delete(&self, rel: &str) -> Result<bool, String> {
         match self {

@@ -444,6 +444,61 @@ async fn demo_serves_an_akimat_with_meetings_in_every_state() {
             "{out}"
         );
     }
+    // The meeting was recorded without a gap; its camera plays as an HLS playlist (ffmpeg reads
+    // it through the API with the bearer token, every segment by byte range).
+    assert_eq!(opened["gaps"], serde_json::json!([]), "{}", opened["gaps"]);
+    let playlist = opened["playlists"]["cam-1"]
+        .as_str()
+        .expect("playlist")
+        .to_owned();
+    let m3u8 = client
+        .get(format!("{addr}{playlist}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("playlist")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        m3u8.starts_with("#EXTM3U")
+            && m3u8.contains("#EXT-X-MAP:URI=")
+            && m3u8.ends_with("#EXT-X-ENDLIST\n"),
+        "{m3u8}"
+    );
+    assert!(!m3u8.contains("#EXT-X-DISCONTINUITY"));
+    let hls = |url: String, token: String| {
+        Command::new("ffprobe")
+            .args(["-v", "error", "-headers"])
+            .arg(format!("Authorization: Bearer {token}\r\n"))
+            .args(["-show_entries", "format=duration", "-of", "csv=p=0"])
+            .arg(url)
+            .output()
+    };
+    if let Ok(out) = hls(format!("{addr}{playlist}"), token.clone()) {
+        let secs: f64 = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0.0);
+        assert!(
+            out.status.success() && (1490.0..1520.0).contains(&secs),
+            "{secs} s: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = Command::new("ffmpeg")
+            .args(["-v", "error", "-headers"])
+            .arg(format!("Authorization: Bearer {token}\r\n"))
+            .arg("-i")
+            .arg(format!("{addr}{playlist}"))
+            .args(["-t", "40", "-c", "copy", "-f", "null", "-"])
+            .output()
+            .expect("ffmpeg");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     // The meeting whose camera dropped out has its `recording_gap` case.
     let violations: serde_json::Value = client
         .get(format!("{addr}/api/v1/violations"))
@@ -454,12 +509,51 @@ async fn demo_serves_an_akimat_with_meetings_in_every_state() {
         .json()
         .await
         .expect("json");
+    let gap_meeting = violations
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["rule"] == "recording_gap"))
+        .and_then(|v| v["meeting_id"].as_i64())
+        .expect("a recording_gap case");
+    // Its recordings show the camera's three-minute gap, and its playlist a discontinuity.
+    let opened: serde_json::Value = client
+        .post(format!("{addr}/api/v1/meetings/{gap_meeting}/recordings"))
+        .bearer_auth(&token)
+        .json(&purpose)
+        .send()
+        .await
+        .expect("open")
+        .json()
+        .await
+        .expect("json");
+    let gaps = opened["gaps"].as_array().expect("gaps");
     assert!(
-        violations
-            .as_array()
-            .is_some_and(|v| v.iter().any(|v| v["rule"] == "recording_gap")),
-        "{violations}"
+        gaps.iter().any(|g| g["input"] == "cam-1"
+            && (<jiff::Timestamp as std::str::FromStr>::from_str(
+                g["to"].as_str().unwrap_or_default()
+            )
+            .expect("to")
+                - <jiff::Timestamp as std::str::FromStr>::from_str(
+                    g["from"].as_str().unwrap_or_default()
+                )
+                .expect("from"))
+            .as_secs()
+                >= 180),
+        "{gaps:?}"
     );
+    assert!(gaps.iter().all(|g| g["input"] == "cam-1"), "{gaps:?}");
+    let m3u8 = client
+        .get(format!(
+            "{addr}{}",
+            opened["playlists"]["cam-1"].as_str().expect("playlist")
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("playlist")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(m3u8.matches("#EXT-X-DISCONTINUITY").count(), 1, "{m3u8}");
     // Its evidence bundle verifies offline.
     let mut bundle = Vec::new();
     for _ in 0..100 {

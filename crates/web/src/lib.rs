@@ -58,6 +58,10 @@ pub fn router(app: App) -> Router {
             "/recordings/{access}/segments/{segment}",
             get(recordings::segment),
         )
+        .route(
+            "/recordings/{access}/inputs/{input}/playlist.m3u8",
+            get(recordings::playlist),
+        )
         .route("/me", get(handlers::me))
         .route("/me/meetings", get(handlers::my_meetings))
         .route("/organisations", get(handlers::organisations))

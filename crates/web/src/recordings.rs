@@ -37,6 +37,14 @@ pub struct SegmentDto {
     pub url: String,
 }
 
+/// A part of the meeting interval with no recording on one input.
+#[derive(Serialize, ToSchema)]
+pub struct GapDto {
+    pub input: String,
+    pub from: String,
+    pub to: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct OpenedDto {
     pub access: i64,
@@ -44,6 +52,10 @@ pub struct OpenedDto {
     pub from: String,
     pub to: String,
     pub segments: Vec<SegmentDto>,
+    /// Per input, what no sealed segment covers (the timeline's gaps).
+    pub gaps: Vec<GapDto>,
+    /// Per input, an HLS playlist of its segments (VLC, ffplay, hls.js).
+    pub playlists: std::collections::BTreeMap<String, String>,
 }
 
 fn at(us: i64) -> String {
@@ -64,6 +76,19 @@ pub async fn open(
         .open_recordings(&actor, id, &b.purpose)
         .await
         .or_problem(lang)?;
+    let playlists = o
+        .segments
+        .iter()
+        .map(|v| {
+            (
+                v.input.clone(),
+                format!(
+                    "/api/v1/recordings/{}/inputs/{}/playlist.m3u8",
+                    o.access, v.input
+                ),
+            )
+        })
+        .collect();
     Ok((
         StatusCode::CREATED,
         Json(OpenedDto {
@@ -71,6 +96,16 @@ pub async fn open(
             meeting: o.meeting,
             from: at(o.from_us),
             to: at(o.to_us),
+            playlists,
+            gaps: o
+                .gaps
+                .into_iter()
+                .map(|g| GapDto {
+                    input: g.input,
+                    from: at(g.from_us),
+                    to: at(g.to_us),
+                })
+                .collect(),
             segments: o
                 .segments
                 .into_iter()
@@ -87,6 +122,38 @@ pub async fn open(
                 .collect(),
         }),
     ))
+}
+
+/// An input's HLS playlist under an access grant.
+#[utoipa::path(get, path = "/api/v1/recordings/{access}/inputs/{input}/playlist.m3u8", tag = "meetings", params(("access" = i64, Path), ("input" = String, Path, description = "Input code, e.g. cam-1")), security(("bearer" = [])), responses((status = 200, description = "HLS media playlist (application/vnd.apple.mpegurl); a discontinuity marks each gap"), (status = 403, description = "Not your access (problem+json)", body = Problem), (status = 404, description = "Not found (problem+json)", body = Problem)))]
+pub async fn playlist(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    Auth(actor): Auth,
+    Path((access, input)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let access = access.parse::<i64>().map_err(|_| {
+        AppError::invalid(
+            "access",
+            "invalid_type",
+            format!("{access} is not a numeric id"),
+        )
+    });
+    let access = access.or_problem(lang)?;
+    let text = s
+        .app
+        .recording_playlist(&actor, access, &input)
+        .await
+        .or_problem(lang)?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/vnd.apple.mpegurl"),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        text,
+    )
+        .into_response())
 }
 
 /// `bytes=a-b`, `bytes=a-`, `bytes=-n` (one range) → the inclusive range within `len`.
@@ -122,7 +189,9 @@ pub async fn segment(
         })
     };
     let access = num("access", &access).or_problem(lang)?;
-    let segment = num("segment", &segment).or_problem(lang)?;
+    // `/segments/{id}` or `/segments/{id}.mp4` (as playlists name them).
+    let segment =
+        num("segment", segment.strip_suffix(".mp4").unwrap_or(&segment)).or_problem(lang)?;
     let (view, bytes) = s
         .app
         .recording_segment(&actor, access, segment)

@@ -13,7 +13,8 @@
 //!   client (`--shared`: one pipeline for all); it drops packets itself at many clients. Needs
 //!   `sh crates/recorder/tests/rig/install.sh`.
 //!
-//! `--no-ffmpeg` measures the recorder alone.
+//! `--no-ffmpeg` measures the recorder alone. `--out DIR` puts the segments (and the clip) under
+//! DIR instead of the system's temporary directory (`/dev/shm`: without the disk).
 
 #[path = "../../../recorder/tests/rig/mod.rs"]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -128,8 +129,10 @@ async fn main() -> anyhow::Result<()> {
     let seconds: u64 = arg("--seconds", 20);
     let source: String = arg("--source", "loop".to_string());
     let with_ffmpeg = !flag("--no-ffmpeg");
-    let dir =
-        TempDir(std::env::temp_dir().join(format!("glassroom_bench_rec_{}", std::process::id())));
+    // Where the segments (both sides) and the clip go: `--out DIR` (e.g. /dev/shm to take the
+    // disk out of the figure), the system's temporary directory by default.
+    let out: PathBuf = arg("--out", std::env::temp_dir());
+    let dir = TempDir(out.join(format!("glassroom_bench_rec_{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&dir.0);
     std::fs::create_dir_all(&dir.0)?;
 
@@ -165,12 +168,13 @@ async fn main() -> anyhow::Result<()> {
         Source::Rig(c) => (c.url(&arg("--mount", "big".to_string())), Some(c.pid())),
     };
     println!(
-        "{streams} streams of {url} ({}), {seconds} s measured after 3 s of warm-up, each side",
+        "{streams} streams of {url} ({}), {seconds} s measured after 3 s of warm-up, each side; segments under {}",
         match (&cam, flag("--shared")) {
             (Source::Loop(_), _) => "pre-encoded loop, own process",
             (Source::Rig(_), true) => "rig, one shared camera pipeline",
             (Source::Rig(_), false) => "rig, one camera pipeline per stream",
-        }
+        },
+        out.display()
     );
 
     // ffmpeg -c copy: one process per stream, 10 s fragmented-MP4 segments.
