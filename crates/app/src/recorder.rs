@@ -302,6 +302,23 @@ impl Recorder {
                 }
             }));
         }
+        // With an object store the local directory is only a spool: a sealed file still there was
+        // not recorded before a crash (or the upload never succeeded). Upload and record it now.
+        if matches!(
+            app.recording_files(),
+            Some(crate::recording_files::RecordingFiles::Blobs(_))
+        ) {
+            for i in &inputs {
+                let room = rooms.get(&i.room_id).cloned().unwrap_or_default();
+                let dir = cfg.dir.join(&room).join(&i.code);
+                let (app, sink, base, id) = (app.clone(), sink.clone(), cfg.dir.clone(), i.id);
+                tasks.push(tokio::spawn(async move {
+                    if let Err(e) = resume_spool(&app, &*sink, &base, &dir, id).await {
+                        tracing::error!(input = id, error = %e, "recorder: resuming the spool failed");
+                    }
+                }));
+            }
+        }
         for i in inputs {
             let room = rooms
                 .get(&i.room_id)
@@ -341,6 +358,49 @@ impl Recorder {
             let _ = t.await;
         }
     }
+}
+
+/// Uploads and records the sealed files left in an input's local spool (see [`Recorder::start`]).
+async fn resume_spool(
+    app: &App,
+    sink: &dyn Sink,
+    base: &Path,
+    dir: &Path,
+    input: i64,
+) -> Result<(), AppError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
+        .collect();
+    for path in files {
+        let rel = path
+            .strip_prefix(base)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        let known = {
+            let mut tx = app.store.read().await?;
+            tx.segment_by_path(&rel).await?.is_some()
+        };
+        if known {
+            // Recorded (hence uploaded) before the crash; only the local copy was left.
+            let _ = tokio::fs::remove_file(&path).await;
+            continue;
+        }
+        let p = path.clone();
+        let sealed =
+            tokio::task::spawn_blocking(move || glassroom_recorder::segmenter::describe_sealed(&p))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        tracing::warn!(input, file = %rel, "recorder: a sealed segment left in the spool is uploaded and recorded now");
+        sink.sealed(input, sealed).await;
+    }
+    Ok(())
 }
 
 /// An input's health as the compliance dashboard shows it.

@@ -1903,6 +1903,42 @@ async fn recordings_are_stored_in_an_s3_compatible_store() {
         .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
         .collect();
     assert!(local.is_empty(), "{local:?}");
+    // A crash after a segment was sealed on disk but before it was uploaded and recorded: the
+    // next start uploads and records what the spool holds.
+    let spooled = "akimat-101/cam-1/cam-1-1700000000000000.mp4";
+    let spool_file = env.dir.join("recordings").join(spooled);
+    std::fs::create_dir_all(spool_file.parent().expect("dir")).expect("dir");
+    std::fs::write(&spool_file, &bytes).expect("spool");
+    let (child, _) = start(with_keys(env.cmd(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--config",
+        &config,
+    ])));
+    server.0 = child;
+    for _ in 0..100 {
+        if !spool_file.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    stop(&mut server.0);
+    assert!(!spool_file.exists(), "the spooled segment is still there");
+    assert_eq!(
+        scalar_text(
+            &env,
+            &format!("SELECT sha256 FROM recording_segments WHERE path = '{spooled}'")
+        )
+        .await,
+        sha
+    );
+    let object = client
+        .get(format!("{s3_url}/glassroom-rec/akimat/{spooled}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(object.status(), 200);
     let segments = scalar_i64(&env, "SELECT COUNT(*) FROM recording_segments").await;
     let out = with_keys(env.cmd(&["verify", "--config", &config]))
         .output()

@@ -403,6 +403,47 @@ impl Segmenter {
     }
 }
 
+/// A sealed file found on disk with no report of it (a crash came between sealing and
+/// reporting): its start from its name, its end from its modification time, its hash re-read.
+pub fn describe_sealed(path: &Path) -> Result<Sealed, RecordError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let damaged = name.ends_with(".damaged.mp4");
+    let stem = name
+        .strip_suffix(".damaged.mp4")
+        .or_else(|| name.strip_suffix(".mp4"))
+        .unwrap_or(name);
+    let bytes = std::fs::read(path).map_err(io)?;
+    let start = start_of(stem);
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or(start);
+    Ok(Sealed {
+        path: path.to_owned(),
+        start,
+        end: modified.max(start),
+        size: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        prev_sha256: None,
+        video_frames: 0,
+        audio_frames: 0,
+        lost_packets: 0,
+        damaged,
+    })
+}
+
+/// `<name>-<micros>` or `<name>-<micros>-<n>` → the instant.
+fn start_of(stem: &str) -> SystemTime {
+    stem.rsplit('-')
+        .take(2)
+        .find(|m| m.len() >= 13)
+        .and_then(|m| m.parse::<u64>().ok())
+        .map(|m| SystemTime::UNIX_EPOCH + Duration::from_micros(m))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
 /// Seals what a crash left open: every `.partial` file under `dir` is hashed, fsynced, renamed
 /// to `<name>.damaged.mp4` and reported (it holds whole fragments up to the crash, perhaps a cut
 /// last one), never silently dropped.
@@ -433,14 +474,7 @@ pub fn recover(dir: &Path) -> Result<Vec<Sealed>, RecordError> {
         f.sync_all().map_err(io)?;
         let target = dir.join(format!("{stem}.damaged.mp4"));
         std::fs::rename(&p, &target).map_err(io)?;
-        // `<name>-<micros>` or `<name>-<micros>-<n>`.
-        let start = stem
-            .rsplit('-')
-            .take(2)
-            .find(|m| m.len() >= 13)
-            .and_then(|m| m.parse::<u64>().ok())
-            .map(|m| SystemTime::UNIX_EPOCH + Duration::from_micros(m))
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let start = start_of(stem);
         let modified = e.metadata().and_then(|m| m.modified()).unwrap_or(start);
         out.push(Sealed {
             path: target,

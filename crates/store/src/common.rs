@@ -497,6 +497,9 @@ macro_rules! impl_tx {
             async fn segment(&mut self, id: i64) -> crate::Result<Option<crate::SegmentRow>> {
                 Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets, deleted_us FROM recording_segments WHERE id = $1").bind(id).fetch_optional(&mut *self.tx).await?)
             }
+            async fn segment_by_path(&mut self, path: &str) -> crate::Result<Option<crate::SegmentRow>> {
+                Ok(sqlx::query_as("SELECT id, input_id, start_us, end_us, path, size, sha256, prev_sha256, damaged, video_frames, audio_frames, lost_packets, deleted_us FROM recording_segments WHERE path = $1").bind(path).fetch_optional(&mut *self.tx).await?)
+            }
             async fn aged_segments(&mut self, before_us: i64, limit: i64) -> crate::Result<Vec<crate::AgedSegment>> {
                 Ok(sqlx::query_as("SELECT s.id, s.path, s.sha256, s.start_us, s.end_us, s.input_id, i.room_id, r.org_id FROM recording_segments s JOIN room_inputs i ON i.id = s.input_id JOIN rooms r ON r.id = i.room_id WHERE s.deleted_us IS NULL AND s.end_us < $1 ORDER BY s.end_us LIMIT $2")
                     .bind(before_us).bind(limit).fetch_all(&mut *self.tx).await?)

@@ -216,6 +216,7 @@ pub trait Tx: Send {
     async fn insert_access(&mut self, a: &AccessRow) -> Result<i64>;
     async fn access(&mut self, id: i64) -> Result<Option<AccessRow>>;
     async fn segment(&mut self, id: i64) -> Result<Option<SegmentRow>>;
+    async fn segment_by_path(&mut self, path: &str) -> Result<Option<SegmentRow>>;
     /// Segments not deleted whose recording ended before `before_us`, oldest first.
     async fn aged_segments(&mut self, before_us: i64, limit: i64) -> Result<Vec<AgedSegment>>;
     async fn mark_segment_deleted(&mut self, id: i64, at_us: i64) -> Result<()>;
