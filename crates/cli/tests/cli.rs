@@ -637,6 +637,38 @@ async fn serve_reads_its_config_file_and_refuses_a_bad_one() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("bad.toml") && err.contains("colour"), "{err}");
+    // A witness key of the wrong type or shape, a lead-in out of range, a bucket URL that is not
+    // s3://: each refused with the setting named, before anything starts.
+    for (body, expected) in [
+        ("[ledger]\nwitnesses = 5\n", "expected a sequence"),
+        (
+            "[ledger]\nwitnesses = [\"witness.example+0badc0de+AQ==\"]\n",
+            "ledger.witnesses: malformed key",
+        ),
+        (
+            "[recorder]\nenabled = true\nlead_in_minutes = 500\n",
+            "recorder.lead_in_minutes must be between 0 and 120",
+        ),
+        (
+            "[recorder.blobs]\nurl = \"http://bucket\"\n",
+            "recorder.blobs.url \"http://bucket\" must start with s3://",
+        ),
+    ] {
+        let bad = write(
+            &dir,
+            "bad2.toml",
+            &format!("listen = \"127.0.0.1:0\"\n{body}"),
+        );
+        let out = Command::new(BIN)
+            .args(["serve", "--config", &bad, "--data"])
+            .arg(dir.join("data"))
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{body}");
+        assert!(err.contains(expected), "{body}: {err}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
