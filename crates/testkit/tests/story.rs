@@ -2,6 +2,8 @@
 
 #[path = "story/ledger.rs"]
 mod ledger;
+#[path = "story/pages.rs"]
+mod pages;
 
 use glassroom_testkit::{Backend, TestApp, almaty, backends};
 use reqwest::StatusCode;

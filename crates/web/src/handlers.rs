@@ -525,6 +525,24 @@ pub async fn business(
     }))
 }
 
+/// A rule's message with its details elided: what the rule says, in plain words.
+pub(crate) fn rule_text(lang: Lang, r: RuleCode) -> String {
+    message(
+        lang,
+        &format!("rule-{}", r.code()),
+        &[
+            ("inputs", "none".into()),
+            ("times", "…".into()),
+            ("people", "…".into()),
+            ("meetings", "…".into()),
+            ("required", "2".into()),
+            ("actual", "…".into()),
+            ("contract", "…".into()),
+            ("coverage", "…".into()),
+        ],
+    )
+}
+
 /// The rules of the order, with their default severities.
 #[utoipa::path(get, path = "/api/v1/rules", tag = "public", responses((status = 200, description = "OK", body = Vec<RuleDto>)))]
 pub async fn rules(ReqLang(lang): ReqLang) -> Json<Vec<RuleDto>> {
@@ -534,20 +552,7 @@ pub async fn rules(ReqLang(lang): ReqLang) -> Json<Vec<RuleDto>> {
             .map(|r| RuleDto {
                 code: r.code().into(),
                 default_severity: r.default_severity().code().into(),
-                message: message(
-                    lang,
-                    &format!("rule-{}", r.code()),
-                    &[
-                        ("inputs", "none".into()),
-                        ("times", "…".into()),
-                        ("people", "…".into()),
-                        ("meetings", "…".into()),
-                        ("required", "2".into()),
-                        ("actual", "…".into()),
-                        ("contract", "…".into()),
-                        ("coverage", "…".into()),
-                    ],
-                ),
+                message: rule_text(lang, *r),
             })
             .collect(),
     )

@@ -6,6 +6,7 @@ mod extract;
 mod handlers;
 mod log;
 mod metrics;
+mod pages;
 mod problem;
 mod recordings;
 
@@ -80,7 +81,12 @@ pub fn router(app: App) -> Router {
         .route("/log/cosignatures", post(log::cosign))
         .fallback(handlers::not_found);
     Router::new()
-        .route("/", get(handlers::index))
+        .route("/", get(pages::register))
+        .route("/meetings/{id}", get(pages::meeting))
+        .route("/log", get(pages::log))
+        .route("/rules", get(pages::rules))
+        .route("/lang/{code}", get(pages::set_lang))
+        .route("/static/app.css", get(pages::css))
         .route("/api/v1", get(handlers::index))
         .route("/healthz", get(handlers::healthz))
         .route("/metrics", get(metrics::render))
@@ -88,7 +94,7 @@ pub fn router(app: App) -> Router {
         .route("/log/vkey", get(log::vkey))
         .route("/log/tile/{*path}", get(log::tile))
         .nest("/api/v1", api)
-        .fallback(handlers::not_found)
+        .fallback(pages::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1,0 +1,162 @@
+//! The web application's public pages over HTTP: server-rendered HTML in Russian, Kazakh and
+//! English, the register's filters and paging, a meeting's page, the log and the rules, the
+//! language switch that is remembered, and errors as pages.
+
+use glassroom_testkit::TestApp;
+use reqwest::StatusCode;
+
+use super::each_backend;
+
+async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String, String) {
+    let mut req = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .header("accept", "text/html");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let r = req.send().await.expect("page");
+    let status = r.status();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, ct, r.text().await.expect("body"))
+}
+
+fn h1(html: &str) -> &str {
+    html.split("<h1>")
+        .nth(1)
+        .and_then(|s| s.split("</h1>").next())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn public_pages_render_in_three_languages_with_filters_paging_and_proof_links() {
+    each_backend(|app| async move {
+        let id = app.scheduled_meeting().await; // 2026-03-20 10:00–11:00, akimat-101
+        // The register, in Russian by default, with the meeting in the organisation's local time.
+        let (st, ct, html) = page(&app, "/", None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(ct, "text/html; charset=utf-8");
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"ru\">"),
+            "{html}"
+        );
+        assert_eq!(h1(&html), "Реестр встреч");
+        assert!(html.contains("20.03.2026 10:00–11:00"), "{html}");
+        assert!(html.contains(&format!("href=\"/meetings/{id}\"")));
+        assert!(html.contains("<label for=\"f-bin\">БИН предпринимателя</label>"));
+        // Kazakh and English, by query, by Accept-Language, and remembered by the switch.
+        let (_, _, kk) = page(&app, "/?lang=kk", None).await;
+        assert_eq!(h1(&kk), "Кездесулер тізілімі");
+        assert!(kk.contains("<html lang=\"kk\">"));
+        let r = app
+            .client
+            .get(format!("{}/", app.base))
+            .header("accept-language", "en-GB,en;q=0.9")
+            .send()
+            .await
+            .expect("en");
+        let en = r.text().await.expect("body");
+        assert_eq!(h1(&en), "Meeting register");
+        assert!(en.contains("20 Mar 2026, 10:00–11:00"), "{en}");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let r = client
+            .get(format!("{}/lang/kk?back=%2Frules%3Flang%3Dru", app.base))
+            .send()
+            .await
+            .expect("switch");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/rules");
+        let cookie = r.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .to_owned();
+        assert!(
+            cookie.starts_with("lang=kk;") && cookie.contains("Max-Age=31536000"),
+            "{cookie}"
+        );
+        let (_, _, rules) = page(&app, "/rules", Some("lang=kk")).await;
+        assert_eq!(h1(&rules), "Ережелер");
+        assert!(rules.contains("tender_winner_outside_working_hours"));
+        // Never an open redirect.
+        let r = client
+            .get(format!(
+                "{}/lang/en?back=https%3A%2F%2Fevil.example",
+                app.base
+            ))
+            .send()
+            .await
+            .expect("switch");
+        assert_eq!(r.headers()["location"], "/");
+        // Filters: by organisation and date range (local dates, inclusive), by status, by BIN.
+        for (query, found) in [
+            (
+                "?organisation=entrepreneurship&from=2026-03-20&to=2026-03-20",
+                true,
+            ),
+            ("?organisation=construction", false),
+            ("?from=2026-03-21", false),
+            ("?status=scheduled&business_bin=070840003411", true),
+            ("?status=published", false),
+        ] {
+            let (st, _, html) = page(&app, &format!("/{query}"), None).await;
+            assert_eq!(st, StatusCode::OK, "{query}");
+            assert_eq!(html.contains(&format!("/meetings/{id}")), found, "{query}");
+            if !found {
+                assert!(html.contains("Встреч по этим условиям нет."), "{query}");
+            }
+        }
+        // A bad filter: the page says what is wrong, in the page's language.
+        let (st, _, html) = page(&app, "/?from=20.03.2026&lang=en", None).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("role=\"alert\""), "{html}");
+        assert!(html.contains("From:"), "{html}");
+        // The meeting's page: who, when, where, the commission, and each event's receipt.
+        let (st, _, html) = page(&app, &format!("/meetings/{id}"), None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(h1(&html), format!("Встреча № {id}"));
+        assert!(html.contains("Переговорная 101"));
+        assert!(html.contains("Омарова"));
+        assert!(html.contains("/api/v1/log/receipt/"), "{html}");
+        assert!(html.contains("</time> Назначена <span"), "{html}");
+        // No private data of representatives on a public page.
+        assert!(!html.contains("000740001307") && !html.contains("+7 701"));
+        // The log's page shows the signed checkpoint once sealed.
+        app.sealed().await;
+        let (st, _, html) = page(&app, "/log?lang=en", None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("test.glassroom.kz/ledger"), "{html}");
+        assert!(html.contains("Root hash"));
+        // Unknown pages and meetings: a page for a browser, problem+json for the API.
+        let (st, ct, html) = page(&app, "/meetings/999999", None).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert!(
+            ct.starts_with("text/html") && html.contains("Такой страницы нет."),
+            "{html}"
+        );
+        let (st, _, html) = page(&app, "/nowhere", None).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert!(html.contains("<h1>Ошибка</h1>"));
+        let r = app
+            .client
+            .get(format!("{}/api/v1/nowhere", app.base))
+            .send()
+            .await
+            .expect("api");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        // The stylesheet.
+        let (st, ct, _) = page(&app, "/static/app.css", None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(ct.starts_with("text/css"));
+        app
+    })
+    .await;
+}

@@ -1,0 +1,612 @@
+//! The web application's public pages, server-rendered (askama) from the fluent catalogues, in
+//! Russian (default), Kazakh or English: the meeting register with filters and paging, a meeting's
+//! page with its ledger entries, the transparency log's checkpoint, and the rules in plain words.
+//! They work without JavaScript.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use glassroom_app::AppError;
+use glassroom_app::meetings::RegisterQuery;
+use glassroom_domain::RuleCode;
+use glassroom_i18n::{Lang, message};
+
+use crate::AppState;
+use crate::extract::ReqLang;
+
+/// What every page needs: the language, the section (for `aria-current`), the way back after
+/// switching language.
+pub struct Ui {
+    pub lang: &'static str,
+    tongue: Lang,
+    pub section: &'static str,
+    /// The current path and query, percent-encoded for `?back=`.
+    pub back: String,
+    pub langs: [(&'static str, &'static str); 3],
+}
+
+impl Ui {
+    fn new(lang: Lang, section: &'static str, uri: &Uri) -> Ui {
+        let here = uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .to_owned();
+        Ui {
+            lang: lang.code(),
+            tongue: lang,
+            section,
+            back: serde_urlencoded::to_string([("", here)])
+                .map(|s| s.trim_start_matches('=').to_owned())
+                .unwrap_or_default(),
+            langs: [("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")],
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        message(self.tongue, key, &[])
+    }
+
+    fn ta(&self, key: &str, args: &[(&str, String)]) -> String {
+        message(self.tongue, key, args)
+    }
+
+    /// A local date and time in the organisation's zone, as each language writes it.
+    fn when(&self, t: Timestamp) -> String {
+        let d = zone().to_datetime(t);
+        match self.tongue {
+            Lang::En => {
+                const MONTHS: [&str; 12] = [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ];
+                let m = MONTHS[(d.month() as usize).clamp(1, 12) - 1];
+                format!(
+                    "{} {m} {}, {:02}:{:02}",
+                    d.day(),
+                    d.year(),
+                    d.hour(),
+                    d.minute()
+                )
+            }
+            _ => format!(
+                "{:02}.{:02}.{} {:02}:{:02}",
+                d.day(),
+                d.month(),
+                d.year(),
+                d.hour(),
+                d.minute()
+            ),
+        }
+    }
+
+    fn span(&self, a: Option<Timestamp>, b: Option<Timestamp>) -> String {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let (da, db) = (zone().to_datetime(a), zone().to_datetime(b));
+                if da.date() == db.date() {
+                    format!("{}–{:02}:{:02}", self.when(a), db.hour(), db.minute())
+                } else {
+                    format!("{} – {}", self.when(a), self.when(b))
+                }
+            }
+            (Some(a), None) => format!("{} –", self.when(a)),
+            _ => "—".into(),
+        }
+    }
+
+    fn org_name(&self, o: &glassroom_app::views::OrgRef) -> String {
+        match self.tongue {
+            Lang::Ru => o.name_ru.clone(),
+            Lang::Kk => o.name_kk.clone(),
+            Lang::En => o.name_en.clone(),
+        }
+    }
+}
+
+fn zone() -> jiff::tz::TimeZone {
+    glassroom_app::time::zone(glassroom_app::time::ORG_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+fn html<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(body) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ui: Ui,
+    message: String,
+}
+
+/// A use case's error as a page.
+fn error_page(ui: Ui, e: &AppError) -> Response {
+    let (status, key) = match e {
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "error-not-found"),
+        AppError::Forbidden => (StatusCode::FORBIDDEN, "problem-forbidden"),
+        AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "problem-invalid"),
+        AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "problem-unavailable"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "problem-internal"),
+    };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = %e, "page failed");
+    }
+    let message = ui.t(key);
+    html(status, &ErrorPage { ui, message })
+}
+
+/// An unknown address: a page for a browser, problem+json for the API and other clients.
+pub async fn not_found(ReqLang(lang): ReqLang, uri: Uri, headers: HeaderMap) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && !uri.path().starts_with("/api/") {
+        error_page(Ui::new(lang, "", &uri), &AppError::NotFound("page"))
+    } else {
+        crate::handlers::not_found(ReqLang(lang)).await
+    }
+}
+
+// ----- the register -----
+
+#[derive(Deserialize, Default)]
+pub struct RegisterForm {
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    business_bin: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+pub struct Filter {
+    pub organisation: String,
+    pub business_bin: String,
+    pub from: String,
+    pub to: String,
+    pub status: String,
+    pub paged: bool,
+}
+
+pub struct Row {
+    pub id: i64,
+    pub when: String,
+    pub organisation: String,
+    pub host: String,
+    pub business: String,
+    pub bin: String,
+    pub subject: String,
+    pub room: String,
+    pub status: String,
+    pub status_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    ui: Ui,
+    filter: Filter,
+    errors: Vec<String>,
+    organisations: Vec<(String, String)>,
+    statuses: Vec<(String, String)>,
+    rows: Vec<Row>,
+    next_url: Option<String>,
+    first_url: String,
+}
+
+const LISTED: [&str; 6] = [
+    "scheduled",
+    "in_progress",
+    "completed",
+    "published",
+    "no_show",
+    "cancelled",
+];
+
+/// A local date (`YYYY-MM-DD`) as the instant its day starts in the organisation's zone; `next`
+/// gives the start of the following day (an inclusive "to" date).
+fn day_start(v: &str, next: bool) -> Option<Timestamp> {
+    let d: jiff::civil::Date = v.trim().parse().ok()?;
+    let d = if next { d.tomorrow().ok()? } else { d };
+    zone()
+        .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+        .ok()
+}
+
+/// The public register: `/`.
+pub async fn register(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    uri: Uri,
+    Query(f): Query<RegisterForm>,
+) -> Response {
+    let ui = Ui::new(lang, "register", &uri);
+    let mut errors = Vec::new();
+    let mut date = |field: &str, v: &str, next: bool| {
+        if v.trim().is_empty() {
+            return None;
+        }
+        let t = day_start(v, next);
+        if t.is_none() {
+            errors.push(format!(
+                "{}: {}",
+                ui.t(&format!("filter-{field}")),
+                ui.ta("field-invalid_date", &[("field", field.into())])
+            ));
+        }
+        t
+    };
+    let from = date("from", &f.from, false);
+    let to = date("to", &f.to, true);
+    let some = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
+    let query = RegisterQuery {
+        organisation: some(&f.organisation),
+        business_bin: some(&f.business_bin),
+        from,
+        to,
+        status: some(&f.status),
+        cursor: some(&f.cursor),
+        limit: Some(25),
+    };
+    let (rows, next) = if errors.is_empty() {
+        match s.app.register(query).await {
+            Ok(page) => (page.items, page.next),
+            Err(AppError::Invalid(fields)) => {
+                for e in &fields {
+                    errors.push(crate::problem::field_problem(lang, e).message);
+                }
+                (Vec::new(), None)
+            }
+            Err(e) => return error_page(ui, &e),
+        }
+    } else {
+        (Vec::new(), None)
+    };
+    let organisations = match s.app.organisations().await {
+        Ok(list) => list
+            .iter()
+            .map(|o| (o.code.clone(), ui.org_name(o)))
+            .collect(),
+        Err(e) => return error_page(ui, &e),
+    };
+    let statuses = LISTED
+        .iter()
+        .map(|c| ((*c).to_owned(), ui.t(&format!("status-{c}"))))
+        .collect();
+    let link = |cursor: Option<&str>| {
+        let mut q: Vec<(&str, &str)> = Vec::new();
+        for (k, v) in [
+            ("organisation", &f.organisation),
+            ("business_bin", &f.business_bin),
+            ("from", &f.from),
+            ("to", &f.to),
+            ("status", &f.status),
+        ] {
+            if !v.trim().is_empty() {
+                q.push((k, v.trim()));
+            }
+        }
+        if let Some(c) = cursor {
+            q.push(("cursor", c));
+        }
+        match serde_urlencoded::to_string(&q) {
+            Ok(s) if !s.is_empty() => format!("/?{s}"),
+            _ => "/".to_owned(),
+        }
+    };
+    let rows = rows
+        .into_iter()
+        .map(|r| Row {
+            id: r.id,
+            when: ui.span(r.start, r.end),
+            organisation: ui.org_name(&r.organisation),
+            host: r.host_name,
+            business: r.business_name,
+            bin: r.business_bin,
+            subject: r.subject,
+            room: r.room_name.unwrap_or_default(),
+            status_label: ui.t(&format!("status-{}", r.status)),
+            status: r.status,
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = RegisterPage {
+        filter: Filter {
+            organisation: f.organisation.trim().to_owned(),
+            business_bin: f.business_bin.trim().to_owned(),
+            from: f.from.trim().to_owned(),
+            to: f.to.trim().to_owned(),
+            status: f.status.trim().to_owned(),
+            paged: !f.cursor.is_empty(),
+        },
+        next_url: next.as_deref().map(|c| link(Some(c))),
+        first_url: link(None),
+        errors,
+        organisations,
+        statuses,
+        rows,
+        ui,
+    };
+    html(status, &page)
+}
+
+// ----- a meeting -----
+
+pub struct MeetingFacts {
+    pub subject: String,
+    pub status: String,
+    pub status_label: String,
+    pub organisation: String,
+    pub host: String,
+    pub business: String,
+    pub bin: String,
+    pub kind: String,
+    pub when: String,
+    pub actual: Option<String>,
+    pub room: Option<String>,
+    pub commission: Vec<(String, String)>,
+    pub protocol: Option<String>,
+    pub outcome: Option<String>,
+}
+
+pub struct EventLine {
+    pub seq: i64,
+    pub seq_label: String,
+    pub at: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    ui: Ui,
+    heading: String,
+    m: MeetingFacts,
+    events: Vec<EventLine>,
+}
+
+/// A meeting's public page: `/meetings/{id}`.
+pub async fn meeting(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let ui = Ui::new(lang, "register", &uri);
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(ui, &AppError::NotFound("meeting"));
+    };
+    let v = match s.app.get_meeting(None, id).await {
+        Ok(v) => v,
+        Err(e) => return error_page(ui, &e),
+    };
+    let events = match s.app.meeting_events(None, id).await {
+        Ok(list) => list,
+        Err(e) => return error_page(ui, &e),
+    };
+    let position = |p: &glassroom_app::views::PersonRef| match lang {
+        Lang::Ru => p.position_ru.clone(),
+        Lang::Kk => p.position_kk.clone(),
+        Lang::En => p.position_en.clone(),
+    };
+    let m = MeetingFacts {
+        status_label: ui.t(&format!("status-{}", v.status)),
+        status: v.status.clone(),
+        subject: v.subject.clone(),
+        organisation: ui.org_name(&v.organisation),
+        host: format!("{}, {}", v.host.full_name, position(&v.host)),
+        business: v.business.name.clone(),
+        bin: v.business.bin.clone(),
+        kind: ui.t(&format!("kind-{}", v.kind)),
+        when: ui.span(v.start, v.end),
+        actual: v.actual_start.map(|a| ui.span(Some(a), v.actual_end)),
+        room: v.room.as_ref().map(|r| {
+            format!(
+                "{} ({})",
+                r.name,
+                ui.ta(
+                    "meeting-floor",
+                    &[
+                        ("building", r.building.clone()),
+                        ("floor", r.floor.to_string())
+                    ]
+                )
+            )
+        }),
+        commission: v
+            .commission
+            .iter()
+            .map(|c| {
+                (
+                    format!("{}, {}", c.person.full_name, position(&c.person)),
+                    match c.checked_in {
+                        Some(t) => ui.ta("meeting-checked-in", &[("time", ui.when(t))]),
+                        None => ui.t("meeting-absent"),
+                    },
+                )
+            })
+            .collect(),
+        protocol: v.protocol_summary.clone(),
+        outcome: v.protocol_outcome.clone(),
+    };
+    let events = events
+        .into_iter()
+        .map(|e| {
+            let key = format!("event-{}", e.kind.replace('.', "-"));
+            let label = if glassroom_i18n::has(lang, &key) {
+                ui.t(&key)
+            } else {
+                ui.t("event-other")
+            };
+            EventLine {
+                seq: e.seq,
+                seq_label: ui.ta("meeting-event-seq", &[("seq", e.seq.to_string())]),
+                at: ui.when(glassroom_app::time::from_us(e.at_us)),
+                label,
+            }
+        })
+        .collect();
+    let heading = ui.ta("meeting-heading", &[("id", id.to_string())]);
+    html(
+        StatusCode::OK,
+        &MeetingPage {
+            ui,
+            heading,
+            m,
+            events,
+        },
+    )
+}
+
+// ----- the log -----
+
+pub struct CheckpointView {
+    pub origin: String,
+    pub size: u64,
+    pub root: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "log.html")]
+struct LogPage {
+    ui: Ui,
+    intro: String,
+    checkpoint: Option<CheckpointView>,
+}
+
+/// The transparency log's latest checkpoint: `/log`.
+pub async fn log(State(s): State<AppState>, ReqLang(lang): ReqLang, uri: Uri) -> Response {
+    let ui = Ui::new(lang, "log", &uri);
+    let checkpoint = match &s.app.ledger {
+        Some(l) => match l.latest().await {
+            Ok(Some(cp)) => match l.checkpoint_text(&cp).await {
+                Ok(note) => Some(CheckpointView {
+                    origin: l.origin().to_owned(),
+                    size: cp.size,
+                    root: cp.root.iter().map(|b| format!("{b:02x}")).collect(),
+                    note,
+                }),
+                Err(e) => return error_page(ui, &e),
+            },
+            Ok(None) => None,
+            Err(e) => return error_page(ui, &e),
+        },
+        None => None,
+    };
+    let intro = ui.ta(
+        "log-intro",
+        &[("command", "glassroom verify --url <this address>".into())],
+    );
+    html(
+        StatusCode::OK,
+        &LogPage {
+            ui,
+            intro,
+            checkpoint,
+        },
+    )
+}
+
+// ----- the rules -----
+
+#[derive(Template)]
+#[template(path = "rules.html")]
+struct RulesPage {
+    ui: Ui,
+    rules: Vec<(String, String, String)>,
+}
+
+/// The rules in plain words: `/rules`.
+pub async fn rules(ReqLang(lang): ReqLang, uri: Uri) -> Response {
+    let ui = Ui::new(lang, "rules", &uri);
+    let rules = RuleCode::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.code().to_owned(),
+                ui.t(&format!("severity-{}", r.default_severity().code())),
+                crate::handlers::rule_text(lang, *r),
+            )
+        })
+        .collect();
+    html(StatusCode::OK, &RulesPage { ui, rules })
+}
+
+// ----- language -----
+
+#[derive(Deserialize)]
+pub struct Back {
+    back: Option<String>,
+}
+
+/// Remembers the language (a cookie, a year) and returns to the page: `/lang/{code}?back=…`.
+pub async fn set_lang(Path(code): Path<String>, Query(b): Query<Back>) -> Response {
+    let back = b
+        .back
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
+        .unwrap_or_else(|| "/".into());
+    // The query's own `lang=` would override the cookie: drop it.
+    let back = match back.split_once('?') {
+        Some((path, q)) => {
+            let kept: Vec<&str> = q.split('&').filter(|kv| !kv.starts_with("lang=")).collect();
+            if kept.is_empty() {
+                path.to_owned()
+            } else {
+                format!("{path}?{}", kept.join("&"))
+            }
+        }
+        None => back,
+    };
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    if let Some(lang) = Lang::parse(&code)
+        && let Ok(v) = header::HeaderValue::from_str(&format!(
+            "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        ))
+    {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The stylesheet.
+pub async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
