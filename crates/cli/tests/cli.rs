@@ -2020,3 +2020,195 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Debian's Chromium and ChromeDriver, for the browser tests. None when absent, unless
+/// GLASSROOM_REQUIRE_BROWSER=1 (CI), where that is a failure.
+fn browser() -> Option<(PathBuf, PathBuf)> {
+    let (chromium, driver) = (
+        PathBuf::from("/usr/bin/chromium"),
+        PathBuf::from("/usr/bin/chromedriver"),
+    );
+    if chromium.exists() && driver.exists() {
+        return Some((chromium, driver));
+    }
+    assert!(
+        std::env::var("GLASSROOM_REQUIRE_BROWSER").is_err(),
+        "GLASSROOM_REQUIRE_BROWSER=1 but chromium and chromium-driver are not installed"
+    );
+    eprintln!("skipping: chromium / chromedriver are not installed");
+    None
+}
+
+/// The public pages in a real browser (Debian's Chromium through ChromeDriver) against the demo:
+/// the register in Russian, its filter form, a meeting's page, the language switch remembered
+/// across pages, the log's page in English, and a keyboard user's first stop. Screenshots of each
+/// page are kept under `target/screenshots/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_pages_work_in_a_real_browser() {
+    use thirtyfour::prelude::*;
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("glassroom_cli_browser_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cmd = Command::new(BIN);
+    cmd.args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&dir)
+        .env_remove("DATABASE_URL")
+        .env("GLASSROOM_LOG", "warn");
+    let (child, addr) = start(cmd);
+    let mut server = Server(child);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let driver_proc = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver");
+    let _driver_proc = Server(driver_proc);
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/status"))
+            .send()
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(chromium.to_str().expect("path"))
+        .expect("binary");
+    for arg in [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        "--lang=ru",
+        "--accept-lang=ru-RU,ru",
+    ] {
+        caps.add_arg(arg).expect("arg");
+    }
+    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+        .await
+        .expect("a browser session");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+    let result: WebDriverResult<()> = async {
+        let h1 = |d: &WebDriver| {
+            let d = d.clone();
+            async move { d.find(By::Tag("h1")).await?.text().await }
+        };
+        // The register, in Russian.
+        driver.goto(format!("{addr}/")).await?;
+        assert_eq!(h1(&driver).await?, "Реестр встреч");
+        assert!(
+            driver
+                .find_all(By::Css("table.register tbody tr"))
+                .await?
+                .len()
+                >= 6
+        );
+        driver.screenshot(&shots.join("register-ru.png")).await?;
+        // A keyboard user's first Tab lands on "skip to content".
+        driver
+            .find(By::Tag("body"))
+            .await?
+            .send_keys(Key::Tab)
+            .await?;
+        let active = driver.active_element().await?;
+        assert_eq!(active.text().await?, "Перейти к содержанию");
+        // The filter form: only published meetings.
+        driver
+            .find(By::Css("#f-status option[value='published']"))
+            .await?
+            .click()
+            .await?;
+        driver
+            .find(By::Css("form.filters button"))
+            .await?
+            .click()
+            .await?;
+        let statuses = driver.find_all(By::Css("table.register .status")).await?;
+        assert!(!statuses.is_empty());
+        for s in statuses {
+            assert_eq!(s.text().await?, "опубликована");
+        }
+        assert!(
+            driver
+                .current_url()
+                .await?
+                .as_str()
+                .contains("status=published")
+        );
+        // A meeting's page, with its ledger receipts.
+        driver
+            .find(By::Css("table.register tbody tr td a"))
+            .await?
+            .click()
+            .await?;
+        assert!(h1(&driver).await?.starts_with("Встреча №"));
+        assert!(!driver.find_all(By::Css("ol.events li a")).await?.is_empty());
+        driver.screenshot(&shots.join("meeting-ru.png")).await?;
+        // Қазақша: the same page, then the register: the choice is remembered.
+        driver.find(By::LinkText("Қазақша")).await?.click().await?;
+        assert!(
+            h1(&driver).await?.ends_with("кездесу"),
+            "{}",
+            h1(&driver).await?
+        );
+        driver
+            .find(By::LinkText("Кездесулер тізілімі"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(h1(&driver).await?, "Кездесулер тізілімі");
+        driver.screenshot(&shots.join("register-kk.png")).await?;
+        // English, the transparency log.
+        driver.find(By::LinkText("English")).await?.click().await?;
+        driver
+            .find(By::LinkText("Transparency log"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(h1(&driver).await?, "Transparency log");
+        assert!(
+            driver
+                .find(By::Css("pre.note"))
+                .await?
+                .text()
+                .await?
+                .starts_with("demo.glassroom.kz/ledger")
+        );
+        driver.screenshot(&shots.join("log-en.png")).await?;
+        driver.find(By::LinkText("Rules")).await?.click().await?;
+        assert_eq!(h1(&driver).await?, "Rules");
+        driver.screenshot(&shots.join("rules-en.png")).await?;
+        Ok(())
+    }
+    .await;
+    let _ = driver.quit().await;
+    result.expect("the browser journey");
+    for shot in [
+        "register-ru",
+        "meeting-ru",
+        "register-kk",
+        "log-en",
+        "rules-en",
+    ] {
+        let png = std::fs::read(shots.join(format!("{shot}.png"))).expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{shot}");
+    }
+    stop(&mut server.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
