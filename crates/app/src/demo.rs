@@ -52,6 +52,9 @@ impl DemoMedia {
     }
 }
 
+/// The password of every demo account (the demo prints it).
+pub const DEMO_PASSWORD: &str = "glassroom-demo";
+
 /// Demo accounts: login and what to try with it.
 pub const DEMO_ACCOUNTS: &[(&str, &str)] = &[
     (
@@ -294,6 +297,11 @@ pub async fn seed(
     };
     let today = tz.to_datetime(now).date();
     let mut count = 0;
+    // Every demo account signs in with the same password (one argon2 hash, made once).
+    let hash = crate::sessions::hash_password(DEMO_PASSWORD)?;
+    for (login, _) in DEMO_ACCOUNTS {
+        s.app.set_password_hash(login, &hash).await?;
+    }
 
     // 1. Published: the whole lifecycle, ten working days ago.
     let d1 = s.working_day(today, -1, 10);

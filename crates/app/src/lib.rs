@@ -17,6 +17,7 @@ pub mod playback;
 pub mod recorder;
 pub mod recording;
 pub mod recording_files;
+pub mod sessions;
 pub mod time;
 pub mod views;
 
@@ -69,6 +70,8 @@ pub struct App {
     pub recorder_health: Option<Arc<glassroom_recorder::HealthBoard>>,
     /// An object store holding the recordings (`[recorder.blobs]`); none: `recordings_dir`.
     pub recording_blobs: Option<Arc<dyn object_store::ObjectStore>>,
+    /// Recent failed sign-ins (the limit on guessing).
+    failures: Arc<sessions::Failures>,
     directory: Arc<context::DirectoryCache>,
     decisions: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<batch::Envelope>>>,
 }
@@ -83,6 +86,7 @@ impl App {
             ledger: None,
             recorder_health: None,
             recording_blobs: None,
+            failures: Arc::new(sessions::Failures::default()),
             directory: Arc::new(context::DirectoryCache::default()),
             decisions: Arc::new(std::sync::OnceLock::new()),
         }

@@ -2194,6 +2194,41 @@ async fn the_public_pages_work_in_a_real_browser() {
         driver.find(By::LinkText("Rules")).await?.click().await?;
         assert_eq!(h1(&driver).await?, "Rules");
         driver.screenshot(&shots.join("rules-en.png")).await?;
+        // A compliance officer signs in with the demo password, sees their page, signs out.
+        driver.find(By::LinkText("Sign in")).await?.click().await?;
+        assert_eq!(h1(&driver).await?, "Sign in");
+        driver
+            .find(By::Id("l-login"))
+            .await?
+            .send_keys("kassymov")
+            .await?;
+        driver
+            .find(By::Id("l-password"))
+            .await?
+            .send_keys(glassroom_app::demo::DEMO_PASSWORD)
+            .await?;
+        driver
+            .find(By::Css("form.login button"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(h1(&driver).await?, "My account");
+        assert!(
+            driver
+                .find(By::Css("ul.roles"))
+                .await?
+                .text()
+                .await?
+                .contains("compliance officer")
+        );
+        driver.screenshot(&shots.join("me-en.png")).await?;
+        driver
+            .find(By::Css("form.inline button"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(h1(&driver).await?, "Meeting register");
+        assert!(!driver.find_all(By::LinkText("Sign in")).await?.is_empty());
         Ok(())
     }
     .await;

@@ -180,6 +180,29 @@ macro_rules! impl_tx {
                     .bind(token_hash).bind(account_id).bind(at_us).execute(&mut *self.tx).await?;
                 Ok(())
             }
+            async fn password_of(&mut self, account_id: i64) -> crate::Result<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT hash FROM account_passwords WHERE account_id = $1").bind(account_id).fetch_optional(&mut *self.tx).await?)
+            }
+            async fn set_password(&mut self, account_id: i64, hash: &str, at_us: i64) -> crate::Result<()> {
+                sqlx::query("INSERT INTO account_passwords (account_id, hash, set_us) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, set_us = excluded.set_us")
+                    .bind(account_id).bind(hash).bind(at_us).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn insert_session(&mut self, s: &crate::SessionRow) -> crate::Result<()> {
+                sqlx::query("INSERT INTO sessions (id_hash, account_id, csrf, created_us, expires_us) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&s.id_hash).bind(s.account_id).bind(&s.csrf).bind(s.created_us).bind(s.expires_us).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn session(&mut self, id_hash: &str) -> crate::Result<Option<crate::SessionRow>> {
+                Ok(sqlx::query_as("SELECT id_hash, account_id, csrf, created_us, expires_us FROM sessions WHERE id_hash = $1").bind(id_hash).fetch_optional(&mut *self.tx).await?)
+            }
+            async fn delete_session(&mut self, id_hash: &str) -> crate::Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn delete_expired_sessions(&mut self, now_us: i64) -> crate::Result<u64> {
+                Ok(sqlx::query("DELETE FROM sessions WHERE expires_us < $1").bind(now_us).execute(&mut *self.tx).await?.rows_affected())
+            }
 
             async fn awards(&mut self) -> crate::Result<Vec<crate::AwardRow>> {
                 Ok(sqlx::query_as("SELECT id, org_id, business_id, reference, kind, award_date, end_date, active FROM awards ORDER BY id").fetch_all(&mut *self.tx).await?)

@@ -134,6 +134,14 @@ pub trait Tx: Send {
     async fn insert_account(&mut self, a: &AccountRow) -> Result<i64>;
     async fn update_account(&mut self, a: &AccountRow) -> Result<()>;
     async fn insert_token(&mut self, token_hash: &str, account_id: i64, at_us: i64) -> Result<()>;
+    /// The account's password hash (a PHC string), if it has one.
+    async fn password_of(&mut self, account_id: i64) -> Result<Option<String>>;
+    async fn set_password(&mut self, account_id: i64, hash: &str, at_us: i64) -> Result<()>;
+    async fn insert_session(&mut self, s: &SessionRow) -> Result<()>;
+    async fn session(&mut self, id_hash: &str) -> Result<Option<SessionRow>>;
+    async fn delete_session(&mut self, id_hash: &str) -> Result<()>;
+    /// Removes sessions that expired before `now_us`; returns how many.
+    async fn delete_expired_sessions(&mut self, now_us: i64) -> Result<u64>;
 
     // tender data
     async fn awards(&mut self) -> Result<Vec<AwardRow>>;

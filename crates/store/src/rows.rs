@@ -45,6 +45,15 @@ pub struct BusinessRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub account_id: i64,
+    pub csrf: String,
+    pub created_us: i64,
+    pub expires_us: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AccountRow {
     pub id: i64,
     pub login: String,

@@ -409,11 +409,14 @@ async fn axum_serve(
     router: axum::Router,
     rx: tokio::sync::oneshot::Receiver<()>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = rx.await;
+    })
+    .await
 }
 
 /// A local time in Asia/Almaty, e.g. `almaty("2026-03-20T19:00")`.

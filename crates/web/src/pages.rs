@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use glassroom_app::AppError;
 use glassroom_app::meetings::RegisterQuery;
+use glassroom_app::sessions::Session;
 use glassroom_domain::RuleCode;
 use glassroom_i18n::{Lang, message};
 
@@ -27,6 +28,58 @@ pub struct Ui {
     /// The current path and query, percent-encoded for `?back=`.
     pub back: String,
     pub langs: [(&'static str, &'static str); 3],
+    /// Who is signed in (their login), and the session's CSRF token for the sign-out form.
+    pub user: Option<String>,
+    pub csrf: String,
+}
+
+/// Who is asking: the signed-in session (from the `gr_session` cookie), if any, and the client's
+/// address.
+pub struct Visitor {
+    pub token: Option<String>,
+    pub session: Option<Session>,
+    pub client: Option<String>,
+}
+
+pub const SESSION_COOKIE: &str = "gr_session";
+const LOGIN_CSRF_COOKIE: &str = "gr_csrf";
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(name)
+                .and_then(|r| r.strip_prefix('='))
+                .map(str::to_owned)
+        })
+        .filter(|v| !v.is_empty())
+}
+
+impl axum::extract::FromRequestParts<AppState> for Visitor {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, SESSION_COOKIE);
+        let session = match &token {
+            Some(t) => s.app.session(t).await.ok(),
+            None => None,
+        };
+        let client = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(Visitor {
+            token,
+            session,
+            client,
+        })
+    }
 }
 
 impl Ui {
@@ -44,7 +97,17 @@ impl Ui {
                 .map(|s| s.trim_start_matches('=').to_owned())
                 .unwrap_or_default(),
             langs: [("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")],
+            user: None,
+            csrf: String::new(),
         }
+    }
+
+    fn with(mut self, v: &Visitor) -> Ui {
+        if let Some(s) = &v.session {
+            self.user = Some(s.actor.login.clone());
+            self.csrf = s.csrf.clone();
+        }
+        self
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -242,10 +305,11 @@ fn day_start(v: &str, next: bool) -> Option<Timestamp> {
 pub async fn register(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
+    visitor: Visitor,
     uri: Uri,
     Query(f): Query<RegisterForm>,
 ) -> Response {
-    let ui = Ui::new(lang, "register", &uri);
+    let ui = Ui::new(lang, "register", &uri).with(&visitor);
     let mut errors = Vec::new();
     let mut date = |field: &str, v: &str, next: bool| {
         if v.trim().is_empty() {
@@ -398,18 +462,21 @@ struct MeetingPage {
 pub async fn meeting(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
+    visitor: Visitor,
     uri: Uri,
     Path(id): Path<String>,
 ) -> Response {
-    let ui = Ui::new(lang, "register", &uri);
+    let ui = Ui::new(lang, "register", &uri).with(&visitor);
     let Ok(id) = id.parse::<i64>() else {
         return error_page(ui, &AppError::NotFound("meeting"));
     };
-    let v = match s.app.get_meeting(None, id).await {
+    // Signed in, a person sees the meetings their role gives them (requests included).
+    let viewer = visitor.session.as_ref().map(|s| &s.actor);
+    let v = match s.app.get_meeting(viewer, id).await {
         Ok(v) => v,
         Err(e) => return error_page(ui, &e),
     };
-    let events = match s.app.meeting_events(None, id).await {
+    let events = match s.app.meeting_events(viewer, id).await {
         Ok(list) => list,
         Err(e) => return error_page(ui, &e),
     };
@@ -505,8 +572,13 @@ struct LogPage {
 }
 
 /// The transparency log's latest checkpoint: `/log`.
-pub async fn log(State(s): State<AppState>, ReqLang(lang): ReqLang, uri: Uri) -> Response {
-    let ui = Ui::new(lang, "log", &uri);
+pub async fn log(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+) -> Response {
+    let ui = Ui::new(lang, "log", &uri).with(&visitor);
     let checkpoint = match &s.app.ledger {
         Some(l) => match l.latest().await {
             Ok(Some(cp)) => match l.checkpoint_text(&cp).await {
@@ -547,8 +619,8 @@ struct RulesPage {
 }
 
 /// The rules in plain words: `/rules`.
-pub async fn rules(ReqLang(lang): ReqLang, uri: Uri) -> Response {
-    let ui = Ui::new(lang, "rules", &uri);
+pub async fn rules(ReqLang(lang): ReqLang, visitor: Visitor, uri: Uri) -> Response {
+    let ui = Ui::new(lang, "rules", &uri).with(&visitor);
     let rules = RuleCode::ALL
         .iter()
         .map(|r| {
@@ -609,4 +681,276 @@ pub async fn css() -> Response {
         include_str!("../static/app.css"),
     )
         .into_response()
+}
+
+// ----- signing in -----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ui: Ui,
+    csrf: String,
+    next: String,
+    login: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextParam {
+    #[serde(default)]
+    next: String,
+}
+
+/// A local path to go to after signing in (never another site).
+fn local(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/me".to_owned()
+    }
+}
+
+fn random_token() -> String {
+    use rand::RngCore;
+    use std::fmt::Write;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let mut out = String::new();
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// `Secure` when the request reached us over HTTPS (a TLS-terminating proxy says so).
+fn secure(headers: &HeaderMap) -> &'static str {
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    if https { "; Secure" } else { "" }
+}
+
+fn set_cookie(r: &mut Response, value: String) {
+    if let Ok(v) = header::HeaderValue::from_str(&value) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The sign-in form: `GET /login`.
+pub async fn login_form(
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(q): Query<NextParam>,
+) -> Response {
+    if visitor.session.is_some() {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, local(&q.next))]).into_response();
+    }
+    let ui = Ui::new(lang, "login", &uri);
+    let csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_else(random_token);
+    let page = LoginPage {
+        ui,
+        csrf: csrf.clone(),
+        next: local(&q.next),
+        login: String::new(),
+        error: None,
+    };
+    let mut r = html(StatusCode::OK, &page);
+    set_cookie(
+        &mut r,
+        format!(
+            "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{}",
+            secure(&headers)
+        ),
+    );
+    r
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginBody {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Signing in: `POST /login`.
+pub async fn login(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let ui = Ui::new(lang, "login", &uri);
+    let b: LoginBody = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
+    let again = |ui: Ui, status: StatusCode, key: &str, login: &str| {
+        let csrf = expected.clone().unwrap_or_else(random_token);
+        let error = Some(ui.t(key));
+        let page = LoginPage {
+            ui,
+            csrf: csrf.clone(),
+            next: local(&b.next),
+            login: login.to_owned(),
+            error,
+        };
+        let mut r = html(status, &page);
+        set_cookie(
+            &mut r,
+            format!(
+                "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{}",
+                secure(&headers)
+            ),
+        );
+        r
+    };
+    if expected.as_deref() != Some(b.csrf.as_str()) || b.csrf.is_empty() {
+        return again(ui, StatusCode::FORBIDDEN, "field-csrf", &b.login);
+    }
+    let client = visitor.client.unwrap_or_else(|| "unknown".into());
+    match s.app.sign_in(&b.login, &b.password, &client).await {
+        Ok((token, _)) => {
+            let mut r =
+                (StatusCode::SEE_OTHER, [(header::LOCATION, local(&b.next))]).into_response();
+            set_cookie(
+                &mut r,
+                format!(
+                    "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+                    glassroom_app::sessions::SESSION_HOURS * 3600,
+                    secure(&headers)
+                ),
+            );
+            set_cookie(
+                &mut r,
+                format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0"),
+            );
+            r
+        }
+        Err(AppError::Invalid(e)) if e.iter().any(|f| f.code == "too_many_attempts") => again(
+            ui,
+            StatusCode::TOO_MANY_REQUESTS,
+            "field-too_many_attempts",
+            &b.login,
+        ),
+        Err(AppError::Invalid(_)) => again(
+            ui,
+            StatusCode::UNAUTHORIZED,
+            "field-wrong_credentials",
+            &b.login,
+        ),
+        Err(e) => error_page(ui, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfBody {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Signing out: `POST /logout` (with the session's CSRF token).
+pub async fn logout(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+    body: axum::body::Bytes,
+) -> Response {
+    let b: CsrfBody = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let (Some(token), Some(session)) = (&visitor.token, &visitor.session) else {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    };
+    if b.csrf != session.csrf {
+        let ui = Ui::new(lang, "", &uri).with(&visitor);
+        let message = ui.t("field-csrf");
+        return html(StatusCode::FORBIDDEN, &ErrorPage { ui, message });
+    }
+    if let Err(e) = s.app.sign_out(token).await {
+        return error_page(Ui::new(lang, "", &uri), &e);
+    }
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    set_cookie(&mut r, format!("{SESSION_COOKIE}=; Path=/; Max-Age=0"));
+    r
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    ui: Ui,
+    who: String,
+    roles: Vec<String>,
+    rows: Vec<Row>,
+}
+
+/// The signed-in person's page: `GET /me`.
+pub async fn me(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+) -> Response {
+    let Some(session) = &visitor.session else {
+        return (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, "/login?next=/me")],
+        )
+            .into_response();
+    };
+    let ui = Ui::new(lang, "me", &uri).with(&visitor);
+    let actor = &session.actor;
+    let orgs = match s.app.organisations().await {
+        Ok(o) => o,
+        Err(e) => return error_page(ui, &e),
+    };
+    let org = |id: i64| {
+        orgs.iter()
+            .find(|o| o.id == id)
+            .map(|o| ui.org_name(o))
+            .unwrap_or_default()
+    };
+    let mut roles: Vec<String> = actor
+        .roles
+        .iter()
+        .map(|(r, at)| ui.ta(&format!("role-{}", r.code()), &[("org", org(*at))]))
+        .collect();
+    if let Some(b) = actor.business_id {
+        roles.push(ui.ta("role-business", &[("org", b.to_string())]));
+    }
+    let items = match s.app.my_meetings(actor, None).await {
+        Ok(i) => i,
+        Err(e) => return error_page(ui, &e),
+    };
+    let rows = items
+        .into_iter()
+        .map(|r| Row {
+            id: r.id,
+            when: ui.span(r.start, r.end),
+            organisation: ui.org_name(&r.organisation),
+            host: r.host_name,
+            business: r.business_name,
+            bin: r.business_bin,
+            subject: r.subject,
+            room: r.room_name.unwrap_or_default(),
+            status_label: ui.t(&format!("status-{}", r.status)),
+            status: r.status,
+        })
+        .collect();
+    let who = actor.login.clone();
+    html(
+        StatusCode::OK,
+        &MePage {
+            ui,
+            who,
+            roles,
+            rows,
+        },
+    )
 }

@@ -60,7 +60,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             println!("  using the demo already under {dir}");
         }
         println!();
-        println!("Demo accounts (get a bearer token with `{exe} account token LOGIN --data {dir}`):");
+        println!(
+            "Demo accounts — sign in at http://{addr}/login with password {} (or get an API token with `{exe} account token LOGIN --data {dir}`):",
+            glassroom_app::demo::DEMO_PASSWORD
+        );
         for (login, what) in glassroom_app::demo::DEMO_ACCOUNTS {
             println!("  {login:<12} {what}");
         }

@@ -160,3 +160,179 @@ async fn public_pages_render_in_three_languages_with_filters_paging_and_proof_li
     })
     .await;
 }
+
+fn cookie_of(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn signing_in_with_a_password_a_session_csrf_and_a_limit_on_guessing() {
+    each_backend(|app| async move {
+        app.app
+            .set_password("kassymov", "correct horse battery")
+            .await
+            .expect("password");
+        // Too short a password is refused.
+        assert!(app.app.set_password("akhmetov", "short").await.is_err());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let base = app.base.clone();
+        // The form sets a CSRF cookie and carries the same token.
+        let r = client
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .expect("form");
+        assert_eq!(r.status(), StatusCode::OK);
+        let csrf_cookie = cookie_of(&r, "gr_csrf").expect("csrf cookie");
+        assert!(csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"));
+        let csrf = csrf_cookie
+            .split(';')
+            .next()
+            .and_then(|c| c.strip_prefix("gr_csrf="))
+            .expect("value")
+            .to_owned();
+        let html = r.text().await.expect("html");
+        assert_eq!(hidden(&html, "csrf"), csrf);
+        assert!(html.contains("<label for=\"l-password\">Пароль</label>"));
+        let post = |login: &str, password: &str, token: &str| {
+            client
+                .post(format!("{base}/login"))
+                .header("cookie", format!("gr_csrf={csrf}"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(
+                    serde_urlencoded::to_string([
+                        ("login", login),
+                        ("password", password),
+                        ("csrf", token),
+                        ("next", "/me"),
+                    ])
+                    .expect("form"),
+                )
+                .send()
+        };
+        // Without the form's token: refused.
+        let r = post("kassymov", "correct horse battery", "forged")
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        // A wrong password: the form again, with the reason, and no session.
+        let r = post("kassymov", "wrong password!", &csrf)
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(cookie_of(&r, "gr_session").is_none());
+        assert!(
+            r.text()
+                .await
+                .expect("html")
+                .contains("Неверный логин или пароль.")
+        );
+        // An unknown login answers the same.
+        let r = post("nobody", "whatever at all", &csrf)
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        // The right password: a session cookie (HttpOnly, SameSite=Lax) and the way to /me.
+        let r = post("kassymov", "correct horse battery", &csrf)
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/me");
+        let session = cookie_of(&r, "gr_session").expect("session cookie");
+        assert!(
+            session.contains("HttpOnly")
+                && session.contains("SameSite=Lax")
+                && session.contains("Path=/"),
+            "{session}"
+        );
+        let sid = session.split(';').next().expect("pair").to_owned();
+        let me = client
+            .get(format!("{base}/me"))
+            .header("cookie", &sid)
+            .send()
+            .await
+            .expect("me");
+        assert_eq!(me.status(), StatusCode::OK);
+        let html = me.text().await.expect("html");
+        assert!(html.contains("<h1>Мой кабинет</h1>"), "{html}");
+        assert!(
+            html.contains("комплаенс-офицер: Акимат города Астаны"),
+            "{html}"
+        );
+        assert!(html.contains("<a href=\"/me\">kassymov</a>"));
+        let session_csrf = hidden(&html, "csrf");
+        assert_eq!(session_csrf.len(), 32);
+        // Only the hash of the session token is stored.
+        let token = sid.strip_prefix("gr_session=").expect("token");
+        let mut tx = app.app.store.read().await.expect("read");
+        assert!(tx.session(token).await.expect("lookup").is_none());
+        assert!(
+            tx.session(&glassroom_app::auth::hash_token(token))
+                .await
+                .expect("lookup")
+                .is_some()
+        );
+        drop(tx);
+        // Signing out needs the session's CSRF token.
+        let out = |token: &str| {
+            client
+                .post(format!("{base}/logout"))
+                .header("cookie", &sid)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("csrf={token}"))
+                .send()
+        };
+        assert_eq!(
+            out("nope").await.expect("out").status(),
+            StatusCode::FORBIDDEN
+        );
+        let r = out(&session_csrf).await.expect("out");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(cookie_of(&r, "gr_session").is_some_and(|c| c.contains("Max-Age=0")));
+        let me = client
+            .get(format!("{base}/me"))
+            .header("cookie", &sid)
+            .send()
+            .await
+            .expect("me");
+        assert_eq!(me.status(), StatusCode::SEE_OTHER);
+        assert_eq!(me.headers()["location"], "/login?next=/me");
+        // Guessing: after five failures the account is locked for a while, the right password
+        // included.
+        for _ in 0..5 {
+            let r = post("kassymov", "still wrong!!", &csrf)
+                .await
+                .expect("post");
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+        let r = post("kassymov", "correct horse battery", &csrf)
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.text().await.expect("html").contains("подождите 15 минут"));
+        // Fifteen minutes later (the test clock), it opens again.
+        app.clock.advance(jiff::SignedDuration::from_mins(16));
+        let r = post("kassymov", "correct horse battery", &csrf)
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        app
+    })
+    .await;
+}
