@@ -32,7 +32,51 @@ fn staff(actor: &Actor) -> bool {
     actor.person_id.is_some() && !actor.roles.is_empty()
 }
 
+/// An official who can host a meeting, as a business picks one when requesting.
+#[derive(Debug, Clone)]
+pub struct HostOption {
+    pub organisation: OrgRef,
+    pub person: crate::views::PersonRef,
+}
+
 impl App {
+    /// Officials who host meetings, per organisation (names and positions are public).
+    pub async fn hosts(&self) -> Result<Vec<HostOption>, AppError> {
+        let mut tx = self.store.read().await?;
+        let orgs: std::collections::HashMap<i64, OrgRef> = tx
+            .organisations()
+            .await?
+            .iter()
+            .map(|o| (o.id, crate::meetings::org_ref(o)))
+            .collect();
+        let people: std::collections::HashMap<i64, glassroom_store::PersonRow> =
+            tx.people().await?.into_iter().map(|p| (p.id, p)).collect();
+        let mut out: Vec<HostOption> = tx
+            .roles()
+            .await?
+            .into_iter()
+            .filter(|r| r.role == "official")
+            .filter_map(|r| {
+                let p = people.get(&r.person_id)?;
+                Some(HostOption {
+                    organisation: orgs.get(&r.org_id)?.clone(),
+                    person: crate::views::PersonRef {
+                        id: p.id,
+                        code: p.code.clone(),
+                        full_name: p.full_name.clone(),
+                        position_ru: p.position_ru.clone(),
+                        position_kk: p.position_kk.clone(),
+                        position_en: p.position_en.clone(),
+                    },
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (a.organisation.id, &a.person.full_name).cmp(&(b.organisation.id, &b.person.full_name))
+        });
+        Ok(out)
+    }
+
     pub async fn organisations(&self) -> Result<Vec<OrgRef>, AppError> {
         let mut tx = self.store.read().await?;
         Ok(tx

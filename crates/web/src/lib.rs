@@ -89,6 +89,10 @@ pub fn router(app: App) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/me", get(pages::me))
+        .route(
+            "/requests/new",
+            get(pages::request_form).post(pages::request_submit),
+        )
         .route("/static/app.css", get(pages::css))
         .route("/api/v1", get(handlers::index))
         .route("/healthz", get(handlers::healthz))

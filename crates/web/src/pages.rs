@@ -453,6 +453,7 @@ pub struct EventLine {
 #[template(path = "meeting.html")]
 struct MeetingPage {
     ui: Ui,
+    created: bool,
     heading: String,
     m: MeetingFacts,
     events: Vec<EventLine>,
@@ -466,6 +467,9 @@ pub async fn meeting(
     uri: Uri,
     Path(id): Path<String>,
 ) -> Response {
+    let created = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == "created=1"));
     let ui = Ui::new(lang, "register", &uri).with(&visitor);
     let Ok(id) = id.parse::<i64>() else {
         return error_page(ui, &AppError::NotFound("meeting"));
@@ -547,6 +551,7 @@ pub async fn meeting(
         StatusCode::OK,
         &MeetingPage {
             ui,
+            created,
             heading,
             m,
             events,
@@ -885,6 +890,7 @@ pub async fn logout(
 #[template(path = "me.html")]
 struct MePage {
     ui: Ui,
+    can_request: bool,
     who: String,
     roles: Vec<String>,
     rows: Vec<Row>,
@@ -947,10 +953,222 @@ pub async fn me(
     html(
         StatusCode::OK,
         &MePage {
+            can_request: actor.business_id.is_some()
+                || actor.has_role(glassroom_app::Role::Official),
             ui,
             who,
             roles,
             rows,
         },
     )
+}
+
+// ----- requesting a meeting -----
+
+#[derive(Deserialize, Default)]
+pub struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    /// `<organisation id>:<person id>`
+    #[serde(default)]
+    host: String,
+    #[serde(default)]
+    business_bin: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    wished_from: String,
+    #[serde(default)]
+    wished_to: String,
+    #[serde(default)]
+    rep_name: String,
+    #[serde(default)]
+    rep_role: String,
+}
+
+#[derive(Template)]
+#[template(path = "request.html")]
+struct RequestPage {
+    ui: Ui,
+    form: RequestForm,
+    bin_fixed: bool,
+    hosts: Vec<(String, String)>,
+    kinds: Vec<(String, String)>,
+    errors: Vec<String>,
+}
+
+/// A `datetime-local` value (`YYYY-MM-DDTHH:MM`) in the organisation's zone.
+fn local_instant(v: &str) -> Option<Timestamp> {
+    let dt: jiff::civil::DateTime = v.trim().parse().ok()?;
+    zone().to_timestamp(dt).ok()
+}
+
+async fn request_page(
+    s: &AppState,
+    ui: Ui,
+    session: &Session,
+    mut form: RequestForm,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let hosts = match s.app.hosts().await {
+        Ok(h) => h,
+        Err(e) => return error_page(ui, &e),
+    };
+    let profile = match s.app.profile(&session.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(ui, &e),
+    };
+    let bin_fixed = if let Some(b) = &profile.business {
+        form.business_bin = b.bin.clone();
+        true
+    } else {
+        false
+    };
+    let position = |p: &glassroom_app::views::PersonRef| match ui.tongue {
+        Lang::Ru => p.position_ru.clone(),
+        Lang::Kk => p.position_kk.clone(),
+        Lang::En => p.position_en.clone(),
+    };
+    let hosts = hosts
+        .iter()
+        .map(|h| {
+            (
+                format!("{}:{}", h.organisation.id, h.person.id),
+                format!(
+                    "{} — {}, {}",
+                    ui.org_name(&h.organisation),
+                    h.person.full_name,
+                    position(&h.person)
+                ),
+            )
+        })
+        .collect();
+    let kinds = ["consultation", "document_signing", "other"]
+        .iter()
+        .map(|k| ((*k).to_owned(), ui.t(&format!("kind-{k}"))))
+        .collect();
+    if form.kind.is_empty() {
+        form.kind = "consultation".into();
+    }
+    html(
+        status,
+        &RequestPage {
+            ui,
+            form,
+            bin_fixed,
+            hosts,
+            kinds,
+            errors,
+        },
+    )
+}
+
+/// The request form: `GET /requests/new` (a business, or an official on a business's behalf).
+pub async fn request_form(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+) -> Response {
+    let Some(session) = &visitor.session else {
+        return (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, "/login?next=/requests/new")],
+        )
+            .into_response();
+    };
+    let ui = Ui::new(lang, "me", &uri).with(&visitor);
+    request_page(
+        &s,
+        ui,
+        session,
+        RequestForm::default(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Sending a request: `POST /requests/new`.
+pub async fn request_submit(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(session) = &visitor.session else {
+        return (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, "/login?next=/requests/new")],
+        )
+            .into_response();
+    };
+    let ui = Ui::new(lang, "me", &uri).with(&visitor);
+    let f: RequestForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    if f.csrf != session.csrf {
+        let message = ui.t("field-csrf");
+        return html(StatusCode::FORBIDDEN, &ErrorPage { ui, message });
+    }
+    let mut errors = Vec::new();
+    let (org, host) = f
+        .host
+        .split_once(':')
+        .and_then(|(o, p)| Some((o.parse::<i64>().ok()?, p.parse::<i64>().ok()?)))
+        .unwrap_or((0, 0));
+    if host == 0 {
+        errors.push(ui.ta("field-required", &[("field", ui.t("request-host"))]));
+    }
+    let from = local_instant(&f.wished_from);
+    let to = local_instant(&f.wished_to);
+    for (v, label) in [(&from, "filter-from"), (&to, "filter-to")] {
+        if v.is_none() {
+            errors.push(format!(
+                "{}: {}",
+                ui.t(label),
+                ui.t("field-invalid_timestamp")
+            ));
+        }
+    }
+    if let (true, Some(from), Some(to)) = (errors.is_empty(), from, to) {
+        let representatives = if f.rep_name.trim().is_empty() {
+            Vec::new()
+        } else {
+            vec![glassroom_app::meetings::RepresentativeInput {
+                full_name: f.rep_name.trim().to_owned(),
+                role: Some(f.rep_role.trim().to_owned()).filter(|r| !r.is_empty()),
+                iin: None,
+                phone: None,
+            }]
+        };
+        let req = glassroom_app::meetings::RequestMeeting {
+            organisation: org,
+            host,
+            business_bin: f.business_bin.trim().to_owned(),
+            representatives,
+            subject: f.subject.trim().to_owned(),
+            kind: f.kind.clone(),
+            wished_from: from,
+            wished_to: to,
+        };
+        match s.app.request_meeting(&session.actor, req).await {
+            Ok(m) => {
+                return (
+                    StatusCode::SEE_OTHER,
+                    [(header::LOCATION, format!("/meetings/{}?created=1", m.id))],
+                )
+                    .into_response();
+            }
+            Err(AppError::Invalid(fields)) => {
+                for e in &fields {
+                    errors.push(crate::problem::field_problem(lang, e).message);
+                }
+            }
+            Err(e) => return error_page(ui, &e),
+        }
+    }
+    request_page(&s, ui, session, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }

@@ -336,3 +336,148 @@ async fn signing_in_with_a_password_a_session_csrf_and_a_limit_on_guessing() {
     })
     .await;
 }
+
+/// Signs `login` in through the form; returns the session cookie pair and the session's CSRF.
+async fn sign_in(app: &TestApp, login: &str) -> (String, String) {
+    app.app
+        .set_password(login, "correct horse battery")
+        .await
+        .expect("password");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = client
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .expect("form");
+    let csrf = hidden(&r.text().await.expect("html"), "csrf");
+    let r = client
+        .post(format!("{}/login", app.base))
+        .header("cookie", format!("gr_csrf={csrf}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "login={login}&password=correct+horse+battery&csrf={csrf}&next=%2Fme"
+        ))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let sid = cookie_of(&r, "gr_session")
+        .expect("session")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let me = client
+        .get(format!("{}/me", app.base))
+        .header("cookie", &sid)
+        .send()
+        .await
+        .expect("me");
+    let csrf = hidden(&me.text().await.expect("html"), "csrf");
+    (sid, csrf)
+}
+
+#[tokio::test]
+async fn a_business_requests_a_meeting_through_the_form() {
+    each_backend(|app| async move {
+        let (sid, csrf) = sign_in(&app, "nurservice").await;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let base = app.base.clone();
+        let r = client
+            .get(format!("{base}/requests/new"))
+            .header("cookie", &sid)
+            .send()
+            .await
+            .expect("form");
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.expect("html");
+        // The business's own BIN, fixed; officials listed by organisation.
+        assert!(html.contains("value=\"070840003411\" readonly"), "{html}");
+        assert!(html.contains("Ахметов Нурлан Серикович"));
+        let host = format!(
+            "{}:{}",
+            app.id("org", "entrepreneurship").await,
+            app.id("person", "akhmetov").await
+        );
+        let send = |fields: Vec<(&str, String)>| {
+            client
+                .post(format!("{base}/requests/new"))
+                .header("cookie", &sid)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(serde_urlencoded::to_string(&fields).expect("form"))
+                .send()
+        };
+        let good = |csrf: &str, subject: &str| {
+            vec![
+                ("csrf", csrf.to_owned()),
+                ("host", host.clone()),
+                ("business_bin", "070840003411".to_owned()),
+                ("subject", subject.to_owned()),
+                ("kind", "consultation".to_owned()),
+                ("wished_from", "2026-03-20T09:00".to_owned()),
+                ("wished_to", "2026-03-20T17:00".to_owned()),
+                ("rep_name", "Иванов Иван Иванович".to_owned()),
+                ("rep_role", "директор".to_owned()),
+            ]
+        };
+        // Without the session's CSRF token: refused, nothing stored.
+        let r = send(good("forged", "Аренда помещения"))
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        // An empty subject and a window the wrong way round: the form again, with the reasons.
+        let mut bad = good(&csrf, "");
+        bad[6].1 = "2026-03-19T17:00".to_owned();
+        let r = send(bad).await.expect("post");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.expect("html");
+        assert!(html.contains("Исправьте, пожалуйста:"), "{html}");
+        assert!(
+            html.contains("Окончание должно быть позже начала."),
+            "{html}"
+        );
+        assert!(
+            html.contains("Иванов Иван Иванович"),
+            "the form keeps what was typed"
+        );
+        let mut tx = app.app.store.read().await.expect("read");
+        assert_eq!(tx.count_meetings().await.expect("count"), 0);
+        drop(tx);
+        // A good request: the meeting's page, with the request acknowledged.
+        let r = send(good(&csrf, "Аренда помещения под производство"))
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let location = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        assert!(location.ends_with("?created=1"), "{location}");
+        let r = client
+            .get(format!("{base}{location}"))
+            .header("cookie", &sid)
+            .send()
+            .await
+            .expect("meeting");
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.expect("html");
+        assert!(html.contains("Запрос отправлен."), "{html}");
+        assert!(html.contains("status-requested"));
+        assert!(html.contains("Аренда помещения под производство"));
+        // A request is not public yet.
+        let r = client
+            .get(format!("{base}{location}"))
+            .send()
+            .await
+            .expect("public");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        app
+    })
+    .await;
+}
