@@ -485,6 +485,22 @@ impl App {
         Ok((self.view_after_commit(id).await?, warnings))
     }
 
+    /// Every rule's verdict on a proposed schedule without writing anything (the scheduling
+    /// form's check, before submitting): the warnings when it would pass, `Refused` with every
+    /// finding when it would not. The transaction is dropped, never committed.
+    pub async fn check_schedule(
+        &self,
+        actor: &Actor,
+        id: i64,
+        req: ScheduleMeeting,
+    ) -> Result<Vec<RuleFinding>, AppError> {
+        let mut tx = self.store.write().await?;
+        let dir = self.directory(&mut *tx).await?;
+        let verdict = self.schedule_in(&mut *tx, &dir, actor, id, req).await;
+        drop(tx);
+        verdict
+    }
+
     /// The `schedule` decision itself: load the facts, run every rule, write the meeting, its
     /// commission, overrides and events, commit. Returns the warnings that did not stop it.
     pub async fn decide_schedule(

@@ -16,7 +16,7 @@
 //! the bench process's own CPU and memory (from `/proc/self`) are the recorder's alone. The child
 //! prints `READY <port>`, serves until it reads `STOP` (or EOF) on stdin, then ends every session
 //! (FIN, then it drains what the client still sends, at most 30 s), prints one `STATS …` line for
-//! the sessions it ended and exits.
+//! every session that played (also those the clients closed earlier) and exits.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -436,24 +436,27 @@ fn base64(data: &[u8]) -> String {
 // ---------------------------------------------------------------------------------------------
 // The server (child process).
 
-/// What one session did, reported at STOP.
+/// What the sessions that played did (all of them, also those the client closed before STOP).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
     pub sessions: u64,
-    /// Σ seconds from PLAY to STOP.
+    /// Sessions the client closed before STOP (a recorder's watchdog gave up on them).
+    pub closed_early: u64,
+    /// Σ seconds from PLAY to the end of the session.
     pub play_s: f64,
     pub video_frames: u64,
     pub audio_frames: u64,
     pub packets: u64,
     /// Largest delay of a packet behind its schedule, any session, ms.
     pub max_lag_ms: f64,
-    /// Delay of the next packet behind its schedule at STOP, worst session, ms.
+    /// Delay of the next packet behind its schedule when the session ended, worst session, ms.
     pub final_lag_ms: f64,
 }
 
 impl Stats {
     fn add(&mut self, o: &Stats) {
         self.sessions += o.sessions;
+        self.closed_early += o.closed_early;
         self.play_s += o.play_s;
         self.video_frames += o.video_frames;
         self.audio_frames += o.audio_frames;
@@ -464,8 +467,9 @@ impl Stats {
 
     fn line(&self) -> String {
         format!(
-            "STATS sessions={} play_s={:.3} video_frames={} audio_frames={} packets={} max_lag_ms={:.1} final_lag_ms={:.1}",
+            "STATS sessions={} closed_early={} play_s={:.3} video_frames={} audio_frames={} packets={} max_lag_ms={:.1} final_lag_ms={:.1}",
             self.sessions,
+            self.closed_early,
             self.play_s,
             self.video_frames,
             self.audio_frames,
@@ -481,6 +485,7 @@ impl Stats {
             let (k, v) = kv.split_once('=')?;
             match k {
                 "sessions" => s.sessions = v.parse().ok()?,
+                "closed_early" => s.closed_early = v.parse().ok()?,
                 "play_s" => s.play_s = v.parse().ok()?,
                 "video_frames" => s.video_frames = v.parse().ok()?,
                 "audio_frames" => s.audio_frames = v.parse().ok()?,
@@ -522,6 +527,7 @@ pub async fn serve_main(clip_dir: PathBuf, port: u16, max_seconds: u64) -> anyho
     let deadline = tokio::time::Instant::now() + Duration::from_secs(max_seconds);
     let mut sessions = tokio::task::JoinSet::new();
     let mut next_id = 0u64;
+    let mut total = Stats::default();
     let mut stop_rx = stop.clone();
     loop {
         tokio::select! {
@@ -534,10 +540,13 @@ pub async fn serve_main(clip_dir: PathBuf, port: u16, max_seconds: u64) -> anyho
                 sessions.spawn(session(stream, clip.clone(), next_id, stop.clone()));
             }
         }
-        while sessions.try_join_next().is_some() {}
+        while let Some(done) = sessions.try_join_next() {
+            if let Ok(Some(s)) = done {
+                total.add(&s);
+            }
+        }
     }
     drop(listener);
-    let mut total = Stats::default();
     let _ = tokio::time::timeout(DRAIN + Duration::from_secs(2), async {
         while let Some(done) = sessions.join_next().await {
             if let Ok(Some(s)) = done {
@@ -816,7 +825,7 @@ impl Session {
     }
 }
 
-/// One client, until it leaves (`None`) or STOP (its [`Stats`]).
+/// One client, until it leaves or STOP; what it was sent, if it played.
 async fn session(
     mut stream: TcpStream,
     clip: Arc<Clip>,
@@ -842,65 +851,71 @@ async fn session(
     let mut input = Vec::with_capacity(4096);
     let mut out = Vec::with_capacity(64 * 1024);
     let mut chunk = [0u8; 4096];
-    loop {
+    // Whether STOP ended it (else the client left, or broke the protocol).
+    let stopped = loop {
         // Requests (and RTCP, ignored) that are complete.
         out.clear();
+        let mut go_on = true;
         loop {
             match take_message(&mut input) {
                 Ok(Some(Input::Data)) => {}
                 Ok(Some(Input::Request(req))) => {
                     if !s.answer(&req, &mut out) {
-                        let _ = stream.write_all(&out).await;
-                        return None;
+                        go_on = false;
+                        break;
                     }
                 }
                 Ok(None) => break,
                 Err(e) => {
                     eprintln!("loop camera: session {n}: {e}");
-                    return None;
+                    go_on = false;
+                    break;
                 }
             }
         }
-        if input.len() > MAX_INPUT {
-            return None;
-        }
         if !out.is_empty() && stream.write_all(&out).await.is_err() {
-            return None;
+            break false;
+        }
+        if !go_on || input.len() > MAX_INPUT {
+            break false;
         }
         let due = s.playing.as_ref().map(|p| s.due(p));
         tokio::select! {
             read = stream.read(&mut chunk) => match read {
-                Ok(0) | Err(_) => return None,
+                Ok(0) | Err(_) => break false,
                 Ok(k) => input.extend_from_slice(&chunk[..k]),
             },
             _ = tokio::time::sleep_until(due.unwrap_or_else(Instant::now).into()), if due.is_some() => {
                 out.clear();
                 let frames = s.batch(Instant::now(), &mut out);
                 if stream.write_all(&out).await.is_err() {
-                    return None;
+                    break false;
                 }
                 s.stats.video_frames += frames.0;
                 s.stats.audio_frames += frames.1;
             }
-            _ = stop.changed() => break,
+            _ = stop.changed() => break true,
         }
-    }
-    // STOP: the numbers, then FIN and drain until the client closes (bounded).
+    };
     let now = Instant::now();
     if let Some(p) = &s.playing {
         s.stats.sessions = 1;
+        s.stats.closed_early = u64::from(!stopped);
         s.stats.play_s = now.duration_since(p.start).as_secs_f64();
         s.stats.final_lag_ms = now.saturating_duration_since(s.due(p)).as_secs_f64() * 1e3;
     }
-    let _ = stream.shutdown().await;
-    let _ = tokio::time::timeout(DRAIN, async {
-        while let Ok(k) = stream.read(&mut chunk).await {
-            if k == 0 {
-                break;
+    if stopped {
+        // FIN, then drain until the client closes (bounded): it reads all that was sent.
+        let _ = stream.shutdown().await;
+        let _ = tokio::time::timeout(DRAIN, async {
+            while let Ok(k) = stream.read(&mut chunk).await {
+                if k == 0 {
+                    break;
+                }
             }
-        }
-    })
-    .await;
+        })
+        .await;
+    }
     s.playing.is_some().then_some(s.stats)
 }
 
@@ -975,7 +990,7 @@ impl LoopCamera {
     }
 
     /// Ends every session (each client reads what was sent, then EOF) and the process; what the
-    /// sessions that were still playing got.
+    /// sessions that played got.
     pub fn stop(mut self) -> anyhow::Result<Stats> {
         if let Some(mut stdin) = self.stdin.take() {
             let _ = stdin.write_all(b"STOP\n");

@@ -89,6 +89,11 @@ pub fn router(app: App) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/me", get(pages::me))
+        .route("/inbox", get(pages::inbox))
+        .route(
+            "/meetings/{id}/schedule",
+            get(pages::schedule_form).post(pages::schedule_submit),
+        )
         .route(
             "/requests/new",
             get(pages::request_form).post(pages::request_submit),

@@ -891,6 +891,7 @@ pub async fn logout(
 struct MePage {
     ui: Ui,
     can_request: bool,
+    can_schedule: bool,
     who: String,
     roles: Vec<String>,
     rows: Vec<Row>,
@@ -955,6 +956,8 @@ pub async fn me(
         &MePage {
             can_request: actor.business_id.is_some()
                 || actor.has_role(glassroom_app::Role::Official),
+            can_schedule: actor.has_role(glassroom_app::Role::Official)
+                || actor.has_role(glassroom_app::Role::Compliance),
             ui,
             who,
             roles,
@@ -1171,4 +1174,323 @@ pub async fn request_submit(
         }
     }
     request_page(&s, ui, session, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+// ----- the official's inbox and scheduling -----
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    ui: Ui,
+    rows: Vec<Row>,
+}
+
+fn to_login(next: &str) -> Response {
+    let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("/login?{q}"))],
+    )
+        .into_response()
+}
+
+/// Requests awaiting a decision: `GET /inbox` (officials and compliance officers).
+pub async fn inbox(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+) -> Response {
+    let Some(session) = &visitor.session else {
+        return to_login("/inbox");
+    };
+    let ui = Ui::new(lang, "me", &uri).with(&visitor);
+    let items = match s.app.my_meetings(&session.actor, None).await {
+        Ok(i) => i,
+        Err(e) => return error_page(ui, &e),
+    };
+    let rows = items
+        .into_iter()
+        .filter(|r| r.status == "requested")
+        .map(|r| Row {
+            id: r.id,
+            when: String::new(),
+            organisation: ui.org_name(&r.organisation),
+            host: r.host_name,
+            business: r.business_name,
+            bin: r.business_bin,
+            subject: r.subject,
+            room: String::new(),
+            status_label: ui.t(&format!("status-{}", r.status)),
+            status: r.status,
+        })
+        .collect();
+    html(StatusCode::OK, &InboxPage { ui, rows })
+}
+
+#[derive(Default)]
+pub struct ScheduleForm {
+    room: String,
+    start: String,
+    end: String,
+    commission: Vec<String>,
+}
+
+pub struct Verdict {
+    refused: bool,
+    /// (severity code, severity label, message, rule code)
+    findings: Vec<(String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "schedule.html")]
+struct SchedulePage {
+    ui: Ui,
+    id: i64,
+    subject: String,
+    business: String,
+    wished: String,
+    form: ScheduleForm,
+    rooms: Vec<(String, String)>,
+    commission: Vec<(String, String, bool)>,
+    verdict: Option<Verdict>,
+    errors: Vec<String>,
+}
+
+fn verdict(ui: &Ui, refused: bool, findings: &[glassroom_app::RuleFinding]) -> Verdict {
+    Verdict {
+        refused,
+        findings: findings
+            .iter()
+            .map(|f| {
+                let v = crate::problem::violation(ui.tongue, f);
+                (
+                    v.severity.clone(),
+                    ui.t(&format!("severity-{}", v.severity)),
+                    v.message,
+                    v.rule,
+                )
+            })
+            .collect(),
+    }
+}
+
+/// What the scheduling page shows besides the form.
+struct Outcome {
+    verdict: Option<Verdict>,
+    errors: Vec<String>,
+    status: StatusCode,
+}
+
+async fn schedule_page(
+    s: &AppState,
+    ui: Ui,
+    session: &Session,
+    id: i64,
+    form: ScheduleForm,
+    out: Outcome,
+) -> Response {
+    let actor = &session.actor;
+    let m = match s.app.get_meeting(Some(actor), id).await {
+        Ok(m) => m,
+        Err(e) => return error_page(ui, &e),
+    };
+    let rooms = match s.app.rooms(actor).await {
+        Ok(r) => r,
+        Err(e) => return error_page(ui, &e),
+    };
+    let people = match s.app.people(actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(ui, &e),
+    };
+    let rooms = rooms
+        .into_iter()
+        .map(|r| {
+            (
+                r.room.id.to_string(),
+                format!(
+                    "{} ({})",
+                    r.room.name,
+                    ui.ta(
+                        "meeting-floor",
+                        &[
+                            ("building", r.room.building.clone()),
+                            ("floor", r.room.floor.to_string())
+                        ]
+                    )
+                ),
+            )
+        })
+        .collect();
+    let commission = people
+        .into_iter()
+        .filter(|(_, roles)| {
+            roles
+                .iter()
+                .any(|(r, _)| *r == glassroom_app::Role::Commission)
+        })
+        .map(|(p, _)| {
+            let id = p.id.to_string();
+            let checked = form.commission.contains(&id);
+            let position = match ui.tongue {
+                Lang::Ru => p.position_ru.clone(),
+                Lang::Kk => p.position_kk.clone(),
+                Lang::En => p.position_en.clone(),
+            };
+            (id, format!("{}, {}", p.full_name, position), checked)
+        })
+        .collect();
+    html(
+        out.status,
+        &SchedulePage {
+            id,
+            subject: m.subject.clone(),
+            business: format!("{} ({})", m.business.name, m.business.bin),
+            wished: ui.span(Some(m.wished_from), Some(m.wished_to)),
+            form,
+            rooms,
+            commission,
+            verdict: out.verdict,
+            errors: out.errors,
+            ui,
+        },
+    )
+}
+
+/// The scheduling form: `GET /meetings/{id}/schedule`.
+pub async fn schedule_form(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
+    };
+    let Some(session) = &visitor.session else {
+        return to_login(&format!("/meetings/{id}/schedule"));
+    };
+    let ui = Ui::new(lang, "me", &uri).with(&visitor);
+    let out = Outcome {
+        verdict: None,
+        errors: Vec::new(),
+        status: StatusCode::OK,
+    };
+    schedule_page(&s, ui, session, id, ScheduleForm::default(), out).await
+}
+
+/// Checking (`action=check`: every rule's verdict, nothing written) or scheduling
+/// (`action=schedule`): `POST /meetings/{id}/schedule`.
+pub async fn schedule_submit(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
+    };
+    let Some(session) = &visitor.session else {
+        return to_login(&format!("/meetings/{id}/schedule"));
+    };
+    let ui = Ui::new(lang, "me", &uri).with(&visitor);
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if get("csrf") != session.csrf {
+        let message = ui.t("field-csrf");
+        return html(StatusCode::FORBIDDEN, &ErrorPage { ui, message });
+    }
+    let form = ScheduleForm {
+        room: get("room"),
+        start: get("start"),
+        end: get("end"),
+        commission: pairs
+            .iter()
+            .filter(|(n, _)| n == "commission")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let mut errors = Vec::new();
+    let start = local_instant(&form.start);
+    let end = local_instant(&form.end);
+    for (v, label) in [(&start, "schedule-start"), (&end, "schedule-end")] {
+        if v.is_none() {
+            errors.push(format!(
+                "{}: {}",
+                ui.t(label),
+                ui.t("field-invalid_timestamp")
+            ));
+        }
+    }
+    let refused = StatusCode::UNPROCESSABLE_ENTITY;
+    let (Some(start), Some(end), true) = (start, end, errors.is_empty()) else {
+        let out = Outcome {
+            verdict: None,
+            errors,
+            status: refused,
+        };
+        return schedule_page(&s, ui, session, id, form, out).await;
+    };
+    let req = glassroom_app::meetings::ScheduleMeeting {
+        room: form.room.parse::<i64>().unwrap_or(0),
+        start,
+        end,
+        commission: form
+            .commission
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .collect(),
+        overrides: Vec::new(),
+    };
+    let result = if get("action") == "schedule" {
+        s.app
+            .schedule_meeting(&session.actor, id, req)
+            .await
+            .map(|(_, warnings)| (true, warnings))
+    } else {
+        s.app
+            .check_schedule(&session.actor, id, req)
+            .await
+            .map(|w| (false, w))
+    };
+    let out = match result {
+        Ok((true, _)) => {
+            return (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/meetings/{id}"))],
+            )
+                .into_response();
+        }
+        Ok((false, warnings)) => Outcome {
+            verdict: Some(verdict(&ui, false, &warnings)),
+            errors,
+            status: StatusCode::OK,
+        },
+        Err(AppError::Refused { findings, .. }) => Outcome {
+            verdict: Some(verdict(&ui, true, &findings)),
+            errors,
+            status: refused,
+        },
+        Err(AppError::Invalid(fields)) => {
+            for e in &fields {
+                errors.push(crate::problem::field_problem(lang, e).message);
+            }
+            Outcome {
+                verdict: None,
+                errors,
+                status: refused,
+            }
+        }
+        Err(e) => return error_page(ui, &e),
+    };
+    schedule_page(&s, ui, session, id, form, out).await
 }

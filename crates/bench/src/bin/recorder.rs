@@ -118,6 +118,22 @@ enum Source {
     Rig(rig::Camera),
 }
 
+impl Source {
+    fn url(&self) -> String {
+        match self {
+            Source::Loop(c) => c.url(),
+            Source::Rig(c) => c.url(&arg("--mount", "big".to_string())),
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        match self {
+            Source::Loop(c) => c.pid(),
+            Source::Rig(c) => c.pid(),
+        }
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     if flag("--serve-loop") {
@@ -136,9 +152,9 @@ async fn main() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir.0);
     std::fs::create_dir_all(&dir.0)?;
 
-    let cam = match source.as_str() {
+    let clip_dir = dir.0.join("clip");
+    match source.as_str() {
         "loop" => {
-            let clip_dir = dir.0.join("clip");
             loopcam::make_clip(&clip_dir)?;
             let clip = loopcam::Clip::load(&clip_dir)?;
             println!(
@@ -149,30 +165,33 @@ async fn main() -> anyhow::Result<()> {
                 clip.audio_frames,
                 clip.bitrate() / 1e6
             );
-            Source::Loop(loopcam::LoopCamera::start(&clip_dir)?)
         }
-        "rig" => {
-            // One encoder per client by default (the rig's shared mode disturbs clients that are
-            // already attached when another joins); `--shared` for many streams.
-            let cam = if flag("--shared") {
-                rig::Camera::start_shared()
-            } else {
-                rig::Camera::start()
-            };
-            Source::Rig(cam.ok_or_else(|| anyhow::anyhow!("the camera rig is not installed"))?)
-        }
+        "rig" => {}
         other => anyhow::bail!("--source {other}: expected loop or rig"),
-    };
-    let (url, cam_pid) = match &cam {
-        Source::Loop(c) => (c.url(), Some(c.pid())),
-        Source::Rig(c) => (c.url(&arg("--mount", "big".to_string())), Some(c.pid())),
+    }
+    // A fresh camera for each side, so the loop camera's report covers the recorder's sessions
+    // only.
+    let start = || -> anyhow::Result<Source> {
+        if source == "loop" {
+            return Ok(Source::Loop(loopcam::LoopCamera::start(&clip_dir)?));
+        }
+        // One encoder per client by default (the rig's shared mode disturbs clients that are
+        // already attached when another joins); `--shared` for many streams.
+        let cam = if flag("--shared") {
+            rig::Camera::start_shared()
+        } else {
+            rig::Camera::start()
+        };
+        Ok(Source::Rig(cam.ok_or_else(|| {
+            anyhow::anyhow!("the camera rig is not installed")
+        })?))
     };
     println!(
-        "{streams} streams of {url} ({}), {seconds} s measured after 3 s of warm-up, each side; segments under {}",
-        match (&cam, flag("--shared")) {
-            (Source::Loop(_), _) => "pre-encoded loop, own process",
-            (Source::Rig(_), true) => "rig, one shared camera pipeline",
-            (Source::Rig(_), false) => "rig, one camera pipeline per stream",
+        "{streams} streams ({}), {seconds} s measured after 3 s of warm-up, each side; segments under {}",
+        match (source.as_str(), flag("--shared")) {
+            ("loop", _) => "pre-encoded loop camera in its own process",
+            (_, true) => "rig, one shared camera pipeline",
+            (_, false) => "rig, one camera pipeline per stream",
         },
         out.display()
     );
@@ -180,6 +199,8 @@ async fn main() -> anyhow::Result<()> {
     // ffmpeg -c copy: one process per stream, 10 s fragmented-MP4 segments.
     let mut ff_per = 0.0;
     if with_ffmpeg {
+        let cam = start()?;
+        let (url, cam_pid) = (cam.url(), Some(cam.pid()));
         let mut children = Vec::new();
         for i in 0..streams {
             let out = dir.0.join(format!("ff{i}"));
@@ -258,13 +279,17 @@ async fn main() -> anyhow::Result<()> {
         for i in 0..streams {
             let _ = std::fs::remove_dir_all(dir.0.join(format!("ff{i}")));
         }
+        drop(cam);
     }
 
     // The recorder, in this process.
+    let cam = start()?;
+    let (url, cam_pid) = (cam.url(), Some(cam.pid()));
     let count = Arc::new(Mutex::new(Count::default()));
     let (stop, rx) = tokio::sync::watch::channel(false);
     let now: capture::Now = Arc::new(wall);
     let (_, rss0) = usage("self");
+    let started = Instant::now();
     let mut tasks = Vec::new();
     for i in 0..streams {
         let mut cfg = InputConfig::new(i as i64, &url, dir.0.join(format!("gr{i}")), "seg");
@@ -287,6 +312,7 @@ async fn main() -> anyhow::Result<()> {
     // The loop camera ends every session first (FIN after the last packet), so the recorder
     // reads everything that was sent before it seals: then sent == recorded unless a frame was
     // lost. Up to 30 s (plus 50 ms per stream) for every input to see the end and seal.
+    let span_s = started.elapsed().as_secs_f64();
     let sent = match cam {
         Source::Loop(c) => {
             // Blocking (it waits for the child's report): off the runtime's two workers.
@@ -335,12 +361,12 @@ async fn main() -> anyhow::Result<()> {
         c.0, c.1, c.2, c.3, c.4, c.5
     );
     if let Some(s) = sent {
-        let expected = (s.play_s * loopcam::FPS as f64).round() as u64;
+        // Real time from starting the recorder to ending the camera, at 25 fps, every stream.
+        let expected = (span_s * loopcam::FPS as f64 * streams as f64).round() as u64;
         println!(
-            "loop camera: {} sessions played {:.1} s on average: {} video frames expected (25 fps), {} sent, {} recorded ({} missing); {} audio frames sent, {} recorded; lag behind real time: max {:.0} ms, at the end {:.0} ms",
+            "loop camera: {} sessions ({} closed early by the recorder), {span_s:.1} s of real time per stream: {expected} video frames expected (25 fps), {} sent, {} recorded ({} missing); {} audio frames sent, {} recorded; lag behind real time: max {:.0} ms, at the end {:.0} ms",
             s.sessions,
-            s.play_s / s.sessions.max(1) as f64,
-            expected,
+            s.closed_early,
             s.video_frames,
             c.1,
             s.video_frames as i64 - c.1 as i64,
@@ -350,15 +376,15 @@ async fn main() -> anyhow::Result<()> {
             s.final_lag_ms,
         );
         println!(
-            "| {streams} | {:.2} % | {:.1} % | {:.1} % | {:.1} MB | {} / {} / {} | {} | {:.0} / {:.0} ms |",
+            "| {streams} | {:.2} % | {:.1} % | {:.1} % | {:.1} MB | {expected} / {} / {} | {} | {} | {:.0} / {:.0} ms |",
             100.0 * gr_per,
             100.0 * gr_cpu,
             100.0 * (cam1 - cam0) / wall_s,
             gr_rss,
-            expected,
             s.video_frames,
             c.1,
             c.3,
+            s.closed_early,
             s.max_lag_ms,
             s.final_lag_ms,
         );

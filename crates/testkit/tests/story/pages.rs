@@ -5,7 +5,7 @@
 use glassroom_testkit::TestApp;
 use reqwest::StatusCode;
 
-use super::each_backend;
+use super::{each_backend, request};
 
 async fn page(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String, String) {
     let mut req = app
@@ -477,6 +477,131 @@ async fn a_business_requests_a_meeting_through_the_form() {
             .await
             .expect("public");
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_official_sees_every_rule_verdict_before_scheduling() {
+    each_backend(|app| async move {
+        // A tender winner of the Department of Construction asks to meet its head.
+        let id = request(
+            &app,
+            "saryarka",
+            "050140001129",
+            "construction",
+            "seitkali",
+            "2026-03-20",
+        )
+        .await;
+        let (sid, csrf) = sign_in(&app, "seitkali").await;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let base = app.base.clone();
+        let r = client
+            .get(format!("{base}/inbox"))
+            .header("cookie", &sid)
+            .send()
+            .await
+            .expect("inbox");
+        let html = r.text().await.expect("html");
+        assert!(html.contains(&format!("/meetings/{id}/schedule")), "{html}");
+        let r = client
+            .get(format!("{base}/meetings/{id}/schedule"))
+            .header("cookie", &sid)
+            .send()
+            .await
+            .expect("form");
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.expect("html");
+        assert!(
+            html.contains("Переговорная 101") && html.contains("Омарова"),
+            "{html}"
+        );
+        let room = app.id("room", "akimat-101").await.to_string();
+        let members = [
+            app.id("person", "omarova").await.to_string(),
+            app.id("person", "bekov").await.to_string(),
+        ];
+        let send = |action: &str, start: &str, end: &str| {
+            let mut form = vec![
+                ("csrf", csrf.clone()),
+                ("room", room.clone()),
+                ("start", start.to_owned()),
+                ("end", end.to_owned()),
+                ("action", action.to_owned()),
+            ];
+            for m in &members {
+                form.push(("commission", m.clone()));
+            }
+            client
+                .post(format!("{base}/meetings/{id}/schedule"))
+                .header("cookie", &sid)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(serde_urlencoded::to_string(&form).expect("form"))
+                .send()
+        };
+        // 19:00 with a tender winner: the check lists the refusal, and nothing is written.
+        let r = send("check", "2026-03-20T19:00", "2026-03-20T20:00")
+            .await
+            .expect("check");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.expect("html");
+        assert!(html.contains("Так назначить нельзя:"), "{html}");
+        assert!(
+            html.contains("<code>tender_winner_outside_working_hours</code>"),
+            "{html}"
+        );
+        assert!(html.contains("Встреча с победителем тендера"), "{html}");
+        // What was chosen stays chosen.
+        assert!(html.contains("value=\"2026-03-20T19:00\""));
+        let status = |app: &TestApp| {
+            let store = app.app.store.clone();
+            async move {
+                let mut tx = store.read().await.expect("read");
+                tx.meeting(id)
+                    .await
+                    .expect("meeting")
+                    .expect("exists")
+                    .status
+            }
+        };
+        assert_eq!(status(&app).await, "requested");
+        // Submitting it anyway is refused the same way.
+        let r = send("schedule", "2026-03-20T19:00", "2026-03-20T20:00")
+            .await
+            .expect("schedule");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(status(&app).await, "requested");
+        // A slot in working time passes the check, then is scheduled.
+        let r = send("check", "2026-03-20T10:00", "2026-03-20T11:00")
+            .await
+            .expect("check");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.expect("html").contains("Правила соблюдены"));
+        assert_eq!(status(&app).await, "requested");
+        let r = send("schedule", "2026-03-20T10:00", "2026-03-20T11:00")
+            .await
+            .expect("schedule");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], format!("/meetings/{id}"));
+        assert_eq!(status(&app).await, "scheduled");
+        // A business cannot reach the scheduling form.
+        let (bsid, _) = sign_in(&app, "nurservice").await;
+        let r = client
+            .get(format!("{base}/meetings/{id}/schedule"))
+            .header("cookie", &bsid)
+            .send()
+            .await
+            .expect("form");
+        assert!(
+            r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::NOT_FOUND,
+            "{}",
+            r.status()
+        );
         app
     })
     .await;
