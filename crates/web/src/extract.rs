@@ -56,6 +56,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
 async fn actor_from(parts: &Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
     let lang = lang_of(parts);
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        // A browser's session counts for reading (a `<video>` fetching a recording segment); never
+        // for a change through the JSON API, which has no CSRF token.
+        if matches!(
+            parts.method,
+            axum::http::Method::GET | axum::http::Method::HEAD
+        ) && let Some(token) = crate::pages::session_token(&parts.headers)
+        {
+            return Ok(state.app.session(&token).await.ok().map(|s| s.actor));
+        }
         return Ok(None);
     };
     let token = value

@@ -90,6 +90,8 @@ pub fn router(app: App) -> Router {
         .route("/logout", post(pages::logout))
         .route("/me", get(pages::me))
         .route("/inbox", get(pages::inbox))
+        .route("/meetings/{id}/recordings", post(pages::open_recordings))
+        .route("/static/player.js", get(pages::player_js))
         .route(
             "/meetings/{id}/schedule",
             get(pages::schedule_form).post(pages::schedule_submit),

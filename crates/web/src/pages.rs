@@ -44,6 +44,11 @@ pub struct Visitor {
 pub const SESSION_COOKIE: &str = "gr_session";
 const LOGIN_CSRF_COOKIE: &str = "gr_csrf";
 
+/// The session token a browser's cookie carries.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -453,6 +458,9 @@ pub struct EventLine {
 #[template(path = "meeting.html")]
 struct MeetingPage {
     ui: Ui,
+    id: i64,
+    can_open: bool,
+    open_error: Option<String>,
     created: bool,
     heading: String,
     m: MeetingFacts,
@@ -550,6 +558,12 @@ pub async fn meeting(
     html(
         StatusCode::OK,
         &MeetingPage {
+            id,
+            can_open: viewer.is_some_and(|a| {
+                a.has_role(glassroom_app::Role::Compliance)
+                    || a.has_role(glassroom_app::Role::Auditor)
+            }) && v.actual_start.is_some(),
+            open_error: None,
             ui,
             created,
             heading,
@@ -1493,4 +1507,184 @@ pub async fn schedule_submit(
         Err(e) => return error_page(ui, &e),
     };
     schedule_page(&s, ui, session, id, form, out).await
+}
+
+// ----- playing the recordings -----
+
+pub struct Span {
+    class: &'static str,
+    left: String,
+    width: String,
+    url: Option<String>,
+    label: String,
+}
+
+pub struct InputPlayer {
+    code: String,
+    first: Option<String>,
+    spans: Vec<Span>,
+    gaps: Vec<String>,
+    /// (url, time range, sha-256)
+    segments: Vec<(String, String, String)>,
+    playlist: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recordings.html")]
+struct RecordingsPage {
+    ui: Ui,
+    meeting: i64,
+    back: String,
+    interval: String,
+    inputs: Vec<InputPlayer>,
+}
+
+/// Stating a purpose opens the recordings (a ledger event first), then the player:
+/// `POST /meetings/{id}/recordings`.
+pub async fn open_recordings(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
+    };
+    let Some(session) = &visitor.session else {
+        return to_login(&format!("/meetings/{id}"));
+    };
+    let ui = Ui::new(lang, "register", &uri).with(&visitor);
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if get("csrf") != session.csrf {
+        let message = ui.t("field-csrf");
+        return html(StatusCode::FORBIDDEN, &ErrorPage { ui, message });
+    }
+    let o = match s
+        .app
+        .open_recordings(&session.actor, id, &get("purpose"))
+        .await
+    {
+        Ok(o) => o,
+        Err(AppError::Invalid(fields)) => {
+            let message = fields
+                .iter()
+                .map(|e| crate::problem::field_problem(lang, e).message)
+                .collect::<Vec<_>>()
+                .join(" ");
+            return html(StatusCode::UNPROCESSABLE_ENTITY, &ErrorPage { ui, message });
+        }
+        Err(e) => return error_page(ui, &e),
+    };
+    let (from, to) = (o.from_us, o.to_us.max(o.from_us + 1));
+    let pct = |us: i64| {
+        let v = ((us.clamp(from, to) - from) as f64 / (to - from) as f64) * 100.0;
+        format!("{v:.3}")
+    };
+    let clock = |us: i64| {
+        let d = zone().to_datetime(glassroom_app::time::from_us(us));
+        format!("{:02}:{:02}:{:02}", d.hour(), d.minute(), d.second())
+    };
+    let mut codes: Vec<String> = o.segments.iter().map(|v| v.input.clone()).collect();
+    codes.extend(o.gaps.iter().map(|g| g.input.clone()));
+    codes.sort();
+    codes.dedup();
+    let inputs = codes
+        .into_iter()
+        .map(|code| {
+            let segs: Vec<_> = o.segments.iter().filter(|v| v.input == code).collect();
+            let url = |sid: i64| format!("/api/v1/recordings/{}/segments/{sid}", o.access);
+            let mut spans: Vec<Span> = segs
+                .iter()
+                .map(|v| Span {
+                    class: if v.damaged { "damaged" } else { "seg" },
+                    left: pct(v.start_us),
+                    width: pct(v.end_us.min(to))
+                        .parse::<f64>()
+                        .unwrap_or(0.0)
+                        .max(0.0)
+                        .to_string(),
+                    url: Some(url(v.id)),
+                    label: format!("{}–{}", clock(v.start_us), clock(v.end_us)),
+                })
+                .collect();
+            for sp in &mut spans {
+                let l: f64 = sp.left.parse().unwrap_or(0.0);
+                let r: f64 = sp.width.parse().unwrap_or(0.0);
+                sp.width = format!("{:.3}", (r - l).max(0.1));
+            }
+            let gaps: Vec<_> = o.gaps.iter().filter(|g| g.input == code).collect();
+            for g in &gaps {
+                let l: f64 = pct(g.from_us).parse().unwrap_or(0.0);
+                let r: f64 = pct(g.to_us).parse().unwrap_or(0.0);
+                spans.push(Span {
+                    class: "gap",
+                    left: format!("{l:.3}"),
+                    width: format!("{:.3}", (r - l).max(0.3)),
+                    url: None,
+                    label: format!("{}–{}", clock(g.from_us), clock(g.to_us)),
+                });
+            }
+            InputPlayer {
+                first: segs.first().map(|v| url(v.id)),
+                gaps: gaps
+                    .iter()
+                    .map(|g| format!("{}–{}", clock(g.from_us), clock(g.to_us)))
+                    .collect(),
+                segments: segs
+                    .iter()
+                    .map(|v| {
+                        (
+                            url(v.id),
+                            format!("{}–{}", clock(v.start_us), clock(v.end_us)),
+                            v.sha256.chars().take(16).collect(),
+                        )
+                    })
+                    .collect(),
+                playlist: (!segs.is_empty()).then(|| {
+                    format!(
+                        "/api/v1/recordings/{}/inputs/{code}/playlist.m3u8",
+                        o.access
+                    )
+                }),
+                spans,
+                code,
+            }
+        })
+        .collect();
+    let back = ui.ta("meeting-heading", &[("id", id.to_string())]);
+    let interval = ui.span(
+        Some(glassroom_app::time::from_us(o.from_us)),
+        Some(glassroom_app::time::from_us(o.to_us)),
+    );
+    html(
+        StatusCode::OK,
+        &RecordingsPage {
+            ui,
+            meeting: id,
+            back,
+            interval,
+            inputs,
+        },
+    )
+}
+
+/// The player's script.
+pub async fn player_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/player.js"),
+    )
+        .into_response()
 }
