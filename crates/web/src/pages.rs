@@ -984,8 +984,6 @@ pub async fn me(
 
 #[derive(Deserialize, Default)]
 pub struct RequestForm {
-    #[serde(default)]
-    csrf: String,
     /// `<organisation id>:<person id>`
     #[serde(default)]
     host: String,
@@ -1117,19 +1115,11 @@ pub async fn request_submit(
     uri: Uri,
     body: axum::body::Bytes,
 ) -> Response {
-    let Some(session) = &visitor.session else {
-        return (
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, "/login?next=/requests/new")],
-        )
-            .into_response();
+    let (ui, session, _) = match posted(lang, &visitor, &uri, "me", "/requests/new", &body) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let ui = Ui::new(lang, "me", &uri).with(&visitor);
     let f: RequestForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if f.csrf != session.csrf {
-        let message = ui.t("field-csrf");
-        return html(StatusCode::FORBIDDEN, &ErrorPage { ui, message });
-    }
     let mut errors = Vec::new();
     let (org, host) = f
         .host
@@ -1188,6 +1178,54 @@ pub async fn request_submit(
         }
     }
     request_page(&s, ui, session, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// A signed-in person's POST form, its session and CSRF token checked.
+struct Posted {
+    pairs: Vec<(String, String)>,
+}
+
+impl Posted {
+    fn get(&self, k: &str) -> String {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    fn all(&self, k: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// The page's `Ui`, the session and the form — or the answer instead: to the sign-in page
+/// (then back to `next`) without a session, a 403 page without the session's CSRF token.
+fn posted<'v>(
+    lang: Lang,
+    visitor: &'v Visitor,
+    uri: &Uri,
+    section: &'static str,
+    next: &str,
+    body: &[u8],
+) -> Result<(Ui, &'v Session, Posted), Box<Response>> {
+    let Some(session) = &visitor.session else {
+        return Err(Box::new(to_login(next)));
+    };
+    let ui = Ui::new(lang, section, uri).with(visitor);
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let form = Posted { pairs };
+    if form.get("csrf") != session.csrf {
+        let message = ui.t("field-csrf");
+        return Err(Box::new(html(
+            StatusCode::FORBIDDEN,
+            &ErrorPage { ui, message },
+        )));
+    }
+    Ok((ui, session, form))
 }
 
 // ----- the official's inbox and scheduling -----
@@ -1407,31 +1445,17 @@ pub async fn schedule_submit(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
     };
-    let Some(session) = &visitor.session else {
-        return to_login(&format!("/meetings/{id}/schedule"));
+    let next = format!("/meetings/{id}/schedule");
+    let (ui, session, posted) = match posted(lang, &visitor, &uri, "me", &next, &body) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let ui = Ui::new(lang, "me", &uri).with(&visitor);
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    if get("csrf") != session.csrf {
-        let message = ui.t("field-csrf");
-        return html(StatusCode::FORBIDDEN, &ErrorPage { ui, message });
-    }
+    let get = |k: &str| posted.get(k);
     let form = ScheduleForm {
         room: get("room"),
         start: get("start"),
         end: get("end"),
-        commission: pairs
-            .iter()
-            .filter(|(n, _)| n == "commission")
-            .map(|(_, v)| v.clone())
-            .collect(),
+        commission: posted.all("commission"),
     };
     let mut errors = Vec::new();
     let start = local_instant(&form.start);
@@ -1552,22 +1576,12 @@ pub async fn open_recordings(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
     };
-    let Some(session) = &visitor.session else {
-        return to_login(&format!("/meetings/{id}"));
+    let next = format!("/meetings/{id}");
+    let (ui, session, posted) = match posted(lang, &visitor, &uri, "register", &next, &body) {
+        Ok(p) => p,
+        Err(r) => return *r,
     };
-    let ui = Ui::new(lang, "register", &uri).with(&visitor);
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    if get("csrf") != session.csrf {
-        let message = ui.t("field-csrf");
-        return html(StatusCode::FORBIDDEN, &ErrorPage { ui, message });
-    }
+    let get = |k: &str| posted.get(k);
     let o = match s
         .app
         .open_recordings(&session.actor, id, &get("purpose"))
