@@ -91,6 +91,7 @@ pub fn router(app: App) -> Router {
         .route("/me", get(pages::me))
         .route("/inbox", get(pages::inbox))
         .route("/meetings/{id}/recordings", post(pages::open_recordings))
+        .route("/meetings/{id}/act", post(pages::act))
         .route("/static/player.js", get(pages::player_js))
         .route(
             "/meetings/{id}/schedule",

@@ -459,6 +459,9 @@ pub struct EventLine {
 struct MeetingPage {
     ui: Ui,
     id: i64,
+    done: Option<String>,
+    can_check_in: bool,
+    can_sign: bool,
     can_open: bool,
     open_error: Option<String>,
     created: bool,
@@ -478,6 +481,12 @@ pub async fn meeting(
     let created = uri
         .query()
         .is_some_and(|q| q.split('&').any(|kv| kv == "created=1"));
+    let done_action = uri.query().and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("done="))
+            .filter(|a| matches!(*a, "check_in" | "sign" | "reject"))
+            .map(str::to_owned)
+    });
     let ui = Ui::new(lang, "register", &uri).with(&visitor);
     let Ok(id) = id.parse::<i64>() else {
         return error_page(ui, &AppError::NotFound("meeting"));
@@ -558,6 +567,24 @@ pub async fn meeting(
     html(
         StatusCode::OK,
         &MeetingPage {
+            done: done_action.map(|a| ui.t(&format!("act-done-{a}"))),
+            can_check_in: viewer.is_some_and(|a| {
+                v.status == "scheduled"
+                    && (a.person_id == Some(v.host.id)
+                        || a.business_id == Some(v.business.id)
+                        || v.commission
+                            .iter()
+                            .any(|c| Some(c.person.id) == a.person_id && c.checked_in.is_none()))
+            }),
+            can_sign: viewer.is_some_and(|a| {
+                v.status == "completed"
+                    && v.protocol_summary.is_some()
+                    && v.commission.iter().any(|c| {
+                        Some(c.person.id) == a.person_id
+                            && c.checked_in.is_some()
+                            && c.signed.is_none()
+                    })
+            }),
             id,
             can_open: viewer.is_some_and(|a| {
                 a.has_role(glassroom_app::Role::Compliance)
@@ -1701,4 +1728,56 @@ pub async fn player_js() -> Response {
         include_str!("../static/player.js"),
     )
         .into_response()
+}
+
+/// A participant's action on a meeting's page (`check_in`, `sign`) or an official's refusal
+/// (`reject`, with a reason): `POST /meetings/{id}/act`.
+pub async fn act(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    visitor: Visitor,
+    uri: Uri,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
+    };
+    let next = format!("/meetings/{id}");
+    let (ui, session, posted) = match posted(lang, &visitor, &uri, "register", &next, &body) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let actor = &session.actor;
+    let action = posted.get("action");
+    let result = match action.as_str() {
+        "check_in" => s.app.check_in(actor, id).await.map(|_| ()),
+        "sign" => s.app.sign_protocol(actor, id).await.map(|_| ()),
+        "reject" => s
+            .app
+            .reject_meeting(actor, id, &posted.get("reason"))
+            .await
+            .map(|_| ()),
+        _ => Err(AppError::NotFound("action")),
+    };
+    match result {
+        Ok(()) => (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/meetings/{id}?done={action}"))],
+        )
+            .into_response(),
+        Err(AppError::Invalid(fields)) => {
+            let message = fields
+                .iter()
+                .map(|e| crate::problem::field_problem(lang, e).message)
+                .collect::<Vec<_>>()
+                .join(" ");
+            html(StatusCode::UNPROCESSABLE_ENTITY, &ErrorPage { ui, message })
+        }
+        Err(AppError::InvalidTransition { .. }) => {
+            let message = ui.t("problem-invalid_transition");
+            html(StatusCode::CONFLICT, &ErrorPage { ui, message })
+        }
+        Err(e) => error_page(ui, &e),
+    }
 }

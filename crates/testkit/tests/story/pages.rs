@@ -589,6 +589,82 @@ async fn an_official_sees_every_rule_verdict_before_scheduling() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(r.headers()["location"], format!("/meetings/{id}"));
         assert_eq!(status(&app).await, "scheduled");
+        // Rejecting another request from the same form needs a reason.
+        let other = request(
+            &app,
+            "saryarka",
+            "050140001129",
+            "construction",
+            "seitkali",
+            "2026-03-23",
+        )
+        .await;
+        let act = |sid: &str, csrf: &str, meeting: i64, fields: &[(&str, &str)]| {
+            let mut form = vec![("csrf", csrf.to_owned())];
+            form.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+            client
+                .post(format!("{base}/meetings/{meeting}/act"))
+                .header("cookie", sid.to_owned())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(serde_urlencoded::to_string(&form).expect("form"))
+                .send()
+        };
+        let r = act(&sid, &csrf, other, &[("action", "reject"), ("reason", "")])
+            .await
+            .expect("reject");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = act(
+            &sid,
+            &csrf,
+            other,
+            &[
+                ("action", "reject"),
+                ("reason", "Вопрос решается без встречи, письменно"),
+            ],
+        )
+        .await
+        .expect("reject");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let mut tx = app.app.store.read().await.expect("read");
+        assert_eq!(
+            tx.meeting(other).await.expect("m").expect("exists").status,
+            "rejected"
+        );
+        drop(tx);
+        // Half an hour before the meeting a commission member checks in from its page.
+        app.clock.set(glassroom_testkit::almaty("2026-03-20T09:30"));
+        let (msid, mcsrf) = sign_in(&app, "omarova").await;
+        let page = client
+            .get(format!("{base}/meetings/{id}"))
+            .header("cookie", &msid)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            page.contains("value=\"check_in\">Отметиться о прибытии</button>"),
+            "{page}"
+        );
+        let r = act(&msid, &mcsrf, id, &[("action", "check_in")])
+            .await
+            .expect("check in");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let page = client
+            .get(format!(
+                "{base}{}",
+                r.headers()["location"].to_str().expect("location")
+            ))
+            .header("cookie", &msid)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(page.contains("Вы отмечены."), "{page}");
+        assert!(!page.contains("value=\"check_in\""), "no second check-in");
         // A business cannot reach the scheduling form.
         let (bsid, _) = sign_in(&app, "nurservice").await;
         let r = client
