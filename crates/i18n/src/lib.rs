@@ -92,14 +92,25 @@ pub fn has(lang: Lang, key: &str) -> bool {
     LOCALES.try_lookup(&lang.id(), key).is_some()
 }
 
-/// The message ids defined in one language's catalogue file (for completeness checks).
+/// The message ids defined in one language's catalogue files (for completeness checks).
 pub fn keys_of(lang: Lang) -> Vec<String> {
-    let text = match lang {
-        Lang::Ru => include_str!("../locales/ru/main.ftl"),
-        Lang::Kk => include_str!("../locales/kk/main.ftl"),
-        Lang::En => include_str!("../locales/en/main.ftl"),
+    let files: [&str; 2] = match lang {
+        Lang::Ru => [
+            include_str!("../locales/ru/main.ftl"),
+            include_str!("../locales/ru/web.ftl"),
+        ],
+        Lang::Kk => [
+            include_str!("../locales/kk/main.ftl"),
+            include_str!("../locales/kk/web.ftl"),
+        ],
+        Lang::En => [
+            include_str!("../locales/en/main.ftl"),
+            include_str!("../locales/en/web.ftl"),
+        ],
     };
-    text.lines()
+    files
+        .iter()
+        .flat_map(|t| t.lines())
         .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
         .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_owned()))
         .collect()

@@ -1781,3 +1781,84 @@ pub async fn act(
         Err(e) => error_page(ui, &e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use glassroom_i18n::{Lang, keys_of};
+
+    /// Every literal key the pages use (`t("…")`, `ta("…")` in the templates and this module).
+    fn literal_keys() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = vec![include_str!("pages.rs").to_owned()];
+        for entry in std::fs::read_dir(dir.join("templates"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            sources.push(std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+        let mut keys = Vec::new();
+        for src in &sources {
+            for marker in [".t(\"", ".ta(\""] {
+                for part in src.split(marker).skip(1) {
+                    let key: String = part.chars().take_while(|c| *c != '"').collect();
+                    if !key.is_empty() && !key.contains(['{', ' ']) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_key_the_pages_use_exists_in_every_language() {
+        let mut keys = literal_keys();
+        assert!(keys.len() > 80, "found only {} keys", keys.len());
+        // Keys made at run time from codes.
+        for s in [
+            "requested",
+            "scheduled",
+            "in_progress",
+            "completed",
+            "published",
+            "rejected",
+            "cancelled",
+            "no_show",
+        ] {
+            keys.push(format!("status-{s}"));
+        }
+        for k in ["consultation", "document_signing", "other"] {
+            keys.push(format!("kind-{k}"));
+        }
+        for r in glassroom_app::Role::ALL {
+            keys.push(format!("role-{}", r.code()));
+        }
+        for r in glassroom_domain::RuleCode::ALL {
+            keys.push(format!("severity-{}", r.default_severity().code()));
+            keys.push(format!("rule-{}", r.code()));
+        }
+        for a in ["check_in", "sign", "reject"] {
+            keys.push(format!("act-done-{a}"));
+        }
+        for f in ["from", "to"] {
+            keys.push(format!("filter-{f}"));
+        }
+        let missing: Vec<String> = Lang::ALL
+            .iter()
+            .flat_map(|l| {
+                let defined = keys_of(*l);
+                keys.iter()
+                    .filter(|k| !defined.contains(k))
+                    .map(|k| format!("{}: {k}", l.code()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "missing from the catalogues: {missing:?}"
+        );
+    }
+}
