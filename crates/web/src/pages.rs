@@ -274,6 +274,24 @@ pub struct Row {
     pub status_label: String,
 }
 
+impl Row {
+    /// A register line as the pages show it.
+    fn of(ui: &Ui, r: glassroom_app::views::RegisterItem) -> Row {
+        Row {
+            id: r.id,
+            when: ui.span(r.start, r.end),
+            organisation: ui.org_name(&r.organisation),
+            host: r.host_name,
+            business: r.business_name,
+            bin: r.business_bin,
+            subject: r.subject,
+            room: r.room_name.unwrap_or_default(),
+            status_label: ui.t(&format!("status-{}", r.status)),
+            status: r.status,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "register.html")]
 struct RegisterPage {
@@ -388,21 +406,7 @@ pub async fn register(
             _ => "/".to_owned(),
         }
     };
-    let rows = rows
-        .into_iter()
-        .map(|r| Row {
-            id: r.id,
-            when: ui.span(r.start, r.end),
-            organisation: ui.org_name(&r.organisation),
-            host: r.host_name,
-            business: r.business_name,
-            bin: r.business_bin,
-            subject: r.subject,
-            room: r.room_name.unwrap_or_default(),
-            status_label: ui.t(&format!("status-{}", r.status)),
-            status: r.status,
-        })
-        .collect();
+    let rows = rows.into_iter().map(|r| Row::of(&ui, r)).collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -976,21 +980,7 @@ pub async fn me(
         Ok(i) => i,
         Err(e) => return error_page(ui, &e),
     };
-    let rows = items
-        .into_iter()
-        .map(|r| Row {
-            id: r.id,
-            when: ui.span(r.start, r.end),
-            organisation: ui.org_name(&r.organisation),
-            host: r.host_name,
-            business: r.business_name,
-            bin: r.business_bin,
-            subject: r.subject,
-            room: r.room_name.unwrap_or_default(),
-            status_label: ui.t(&format!("status-{}", r.status)),
-            status: r.status,
-        })
-        .collect();
+    let rows = items.into_iter().map(|r| Row::of(&ui, r)).collect();
     let who = actor.login.clone();
     html(
         StatusCode::OK,
@@ -1291,18 +1281,7 @@ pub async fn inbox(
     let rows = items
         .into_iter()
         .filter(|r| r.status == "requested")
-        .map(|r| Row {
-            id: r.id,
-            when: String::new(),
-            organisation: ui.org_name(&r.organisation),
-            host: r.host_name,
-            business: r.business_name,
-            bin: r.business_bin,
-            subject: r.subject,
-            room: String::new(),
-            status_label: ui.t(&format!("status-{}", r.status)),
-            status: r.status,
-        })
+        .map(|r| Row::of(&ui, r))
         .collect();
     html(StatusCode::OK, &InboxPage { ui, rows })
 }
