@@ -18,6 +18,28 @@ impl Clock for SystemClock {
     }
 }
 
+/// The wall clock moved by a fixed offset: the demo run "as if it were" another moment
+/// (`glassroom demo --at`), so a rehearsal or a test sees a working day at any hour.
+pub struct OffsetClock {
+    offset: SignedDuration,
+}
+
+impl OffsetClock {
+    /// A clock that reads `at` now and runs on from there at the wall clock's pace.
+    pub fn starting_at(at: Timestamp) -> Self {
+        OffsetClock {
+            offset: at.duration_since(SystemClock.now()),
+        }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        let now = SystemClock.now();
+        now.checked_add(self.offset).unwrap_or(now)
+    }
+}
+
 /// A clock tests (and the demo) set by hand.
 #[derive(Clone)]
 pub struct ManualClock(Arc<Mutex<Timestamp>>);

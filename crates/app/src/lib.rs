@@ -7,6 +7,7 @@ mod batch;
 pub mod clock;
 pub mod context;
 pub mod demo;
+pub mod desk;
 pub mod directory;
 pub mod error;
 pub mod events;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 use glassroom_store::Store;
 
 pub use auth::{Actor, Role};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use error::{AppError, FieldError, RuleFinding};
 /// Storage records some reads return as they are (directory listings).
 pub use glassroom_store as store;

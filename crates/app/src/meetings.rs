@@ -1536,7 +1536,7 @@ pub fn describe(dir: &Directory, f: &Finding, tz: &jiff::tz::TimeZone) -> RuleFi
     }
 }
 
-fn register_item(r: glassroom_store::RegisterRow, tree: &OrgTree) -> RegisterItem {
+pub(crate) fn register_item(r: glassroom_store::RegisterRow, tree: &OrgTree) -> RegisterItem {
     let organisation = tree.get(r.org_id).map(org_ref).unwrap_or(OrgRef {
         id: r.org_id,
         code: r.org_code.clone(),

@@ -67,6 +67,18 @@ fn random_hex(n: usize) -> String {
 }
 
 /// An argon2id PHC string for `password`.
+/// Refuses a password shorter than [`MIN_PASSWORD`] characters.
+pub fn check_password_length(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(AppError::invalid(
+            "password",
+            "too_short",
+            format!("a password needs at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    Ok(())
+}
+
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
@@ -95,13 +107,7 @@ impl App {
     /// Gives `login` a password (at least [`MIN_PASSWORD`] characters); an event records that it
     /// changed, never the password.
     pub async fn set_password(&self, login: &str, password: &str) -> Result<(), AppError> {
-        if password.chars().count() < MIN_PASSWORD {
-            return Err(AppError::invalid(
-                "password",
-                "too_short",
-                format!("a password needs at least {MIN_PASSWORD} characters"),
-            ));
-        }
+        check_password_length(password)?;
         let hash = hash_password(password)?;
         self.set_password_hash(login, &hash).await
     }

@@ -438,6 +438,12 @@ macro_rules! impl_tx {
                 if let Some(s) = &f.status {
                     q.push(" AND m.status = ").push_bind(s.clone());
                 }
+                if let Some(from) = f.from_us {
+                    q.push(" AND m.start_us >= ").push_bind(from);
+                }
+                if let Some(to) = f.to_us {
+                    q.push(" AND m.start_us < ").push_bind(to);
+                }
                 q.push(" ORDER BY COALESCE(m.start_us, m.wished_from_us) DESC, m.id DESC LIMIT ").push_bind(f.limit);
                 Ok(q.build_query_as().fetch_all(&mut *self.tx).await?)
             }
@@ -448,6 +454,18 @@ macro_rules! impl_tx {
             async fn overrides(&mut self, meeting_id: i64) -> crate::Result<Vec<crate::OverrideRow>> {
                 Ok(sqlx::query_as("SELECT id, meeting_id, rule, justification, account_id, at_us FROM overrides WHERE meeting_id = $1 ORDER BY id")
                     .bind(meeting_id).fetch_all(&mut *self.tx).await?)
+            }
+            async fn overrides_in(&mut self, org_ids: &[i64], limit: i64) -> crate::Result<Vec<crate::OverrideListRow>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT o.id, o.meeting_id, m.org_id, m.subject, o.rule, o.justification, a.login, o.at_us FROM overrides o JOIN meetings m ON m.id = o.meeting_id JOIN accounts a ON a.id = o.account_id WHERE m.org_id IN (");
+                let mut sep = q.separated(", ");
+                for id in org_ids {
+                    sep.push_bind(*id);
+                }
+                if org_ids.is_empty() {
+                    sep.push("NULL");
+                }
+                q.push(") ORDER BY o.at_us DESC, o.id DESC LIMIT ").push_bind(limit);
+                Ok(q.build_query_as().fetch_all(&mut *self.tx).await?)
             }
             async fn insert_violation(&mut self, v: &crate::ViolationRow) -> crate::Result<i64> {
                 Ok(sqlx::query_scalar("INSERT INTO violations (org_id, meeting_id, rule, details, status, opened_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")

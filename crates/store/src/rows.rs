@@ -297,7 +297,24 @@ pub struct WorkFilter {
     pub commission_member: Option<i64>,
     pub business_id: Option<i64>,
     pub status: Option<String>,
+    /// Scheduled to start at or after this instant (µs).
+    pub from_us: Option<i64>,
+    /// Scheduled to start before this instant (µs).
+    pub to_us: Option<i64>,
     pub limit: i64,
+}
+
+/// An override with what it overrode: the meeting's subject and who justified it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OverrideListRow {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub org_id: i64,
+    pub subject: String,
+    pub rule: String,
+    pub justification: String,
+    pub login: String,
+    pub at_us: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -1,6 +1,7 @@
 //! The HTTP adapter: extracts, calls one use case, renders. JSON API under `/api/v1/` (OpenAPI at
 //! `/api/v1/openapi.json`), `application/problem+json` errors, `/healthz`, `/metrics`.
 
+mod desk;
 mod dto;
 mod extract;
 mod handlers;
@@ -90,6 +91,13 @@ pub fn router(app: App) -> Router {
         .route("/logout", post(pages::logout))
         .route("/me", get(pages::me))
         .route("/inbox", get(pages::inbox))
+        .route("/assigned", get(desk::assigned))
+        .route("/calendar", get(desk::calendar))
+        .route("/dashboard", get(desk::dashboard))
+        .route("/search", get(desk::search))
+        .route("/admin", get(desk::admin))
+        .route("/admin/password", post(desk::admin_post))
+        .route("/admin/directory", post(desk::admin_post))
         .route("/meetings/{id}/recordings", post(pages::open_recordings))
         .route("/meetings/{id}/act", post(pages::act))
         .route("/static/player.js", get(pages::player_js))

@@ -31,7 +31,54 @@ pub struct Ui {
     /// Who is signed in (their login), and the session's CSRF token for the sign-out form.
     pub user: Option<String>,
     pub csrf: String,
+    /// The signed-in person's own pages, as their roles give them: (href, label, section).
+    pub links: Vec<(&'static str, String, &'static str)>,
 }
+
+/// Who may open a page or send a form; checked on the server for every request.
+pub type Allowed = fn(&glassroom_app::Actor) -> bool;
+
+use glassroom_app::Role;
+
+/// A business, or an official on a business's behalf.
+pub fn may_request(a: &glassroom_app::Actor) -> bool {
+    a.business_id.is_some() || a.has_role(Role::Official)
+}
+/// Officials and compliance officers decide requests.
+pub fn may_schedule(a: &glassroom_app::Actor) -> bool {
+    a.has_role(Role::Official) || a.has_role(Role::Compliance)
+}
+pub fn may_host(a: &glassroom_app::Actor) -> bool {
+    a.has_role(Role::Official)
+}
+pub fn may_sit(a: &glassroom_app::Actor) -> bool {
+    a.has_role(Role::Commission)
+}
+pub fn may_oversee(a: &glassroom_app::Actor) -> bool {
+    a.has_role(Role::Compliance)
+}
+/// Auditors read everything; compliance officers their subtree.
+pub fn may_search(a: &glassroom_app::Actor) -> bool {
+    a.has_role(Role::Auditor) || a.has_role(Role::Compliance)
+}
+pub fn may_administer(a: &glassroom_app::Actor) -> bool {
+    a.has_role(Role::Admin)
+}
+fn anyone(_: &glassroom_app::Actor) -> bool {
+    true
+}
+
+/// The signed-in navigation: (href, message key, section, who sees it).
+const WORK: [(&str, &str, &str, Allowed); 8] = [
+    ("/me", "nav-me", "me", anyone),
+    ("/requests/new", "nav-request", "request", may_request),
+    ("/inbox", "nav-inbox", "inbox", may_schedule),
+    ("/calendar", "nav-calendar", "calendar", may_host),
+    ("/assigned", "nav-assigned", "assigned", may_sit),
+    ("/dashboard", "nav-dashboard", "dashboard", may_oversee),
+    ("/search", "nav-search", "search", may_search),
+    ("/admin", "nav-admin", "admin", may_administer),
+];
 
 /// Who is asking: the signed-in session (from the `gr_session` cookie), if any, and the client's
 /// address.
@@ -88,7 +135,7 @@ impl axum::extract::FromRequestParts<AppState> for Visitor {
 }
 
 impl Ui {
-    fn new(lang: Lang, section: &'static str, uri: &Uri) -> Ui {
+    pub(crate) fn new(lang: Lang, section: &'static str, uri: &Uri) -> Ui {
         let here = uri
             .path_and_query()
             .map(|p| p.as_str())
@@ -104,27 +151,37 @@ impl Ui {
             langs: [("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")],
             user: None,
             csrf: String::new(),
+            links: Vec::new(),
         }
     }
 
-    fn with(mut self, v: &Visitor) -> Ui {
+    pub(crate) fn with(mut self, v: &Visitor) -> Ui {
         if let Some(s) = &v.session {
             self.user = Some(s.actor.login.clone());
             self.csrf = s.csrf.clone();
+            self.links = WORK
+                .iter()
+                .filter(|w| (w.3)(&s.actor))
+                .map(|w| (w.0, message(self.tongue, w.1, &[]), w.2))
+                .collect();
         }
         self
+    }
+
+    pub fn tongue(&self) -> Lang {
+        self.tongue
     }
 
     pub fn t(&self, key: &str) -> String {
         message(self.tongue, key, &[])
     }
 
-    fn ta(&self, key: &str, args: &[(&str, String)]) -> String {
+    pub(crate) fn ta(&self, key: &str, args: &[(&str, String)]) -> String {
         message(self.tongue, key, args)
     }
 
     /// A local date and time in the organisation's zone, as each language writes it.
-    fn when(&self, t: Timestamp) -> String {
+    pub(crate) fn when(&self, t: Timestamp) -> String {
         let d = zone().to_datetime(t);
         match self.tongue {
             Lang::En => {
@@ -152,7 +209,7 @@ impl Ui {
         }
     }
 
-    fn span(&self, a: Option<Timestamp>, b: Option<Timestamp>) -> String {
+    pub(crate) fn span(&self, a: Option<Timestamp>, b: Option<Timestamp>) -> String {
         match (a, b) {
             (Some(a), Some(b)) => {
                 let (da, db) = (zone().to_datetime(a), zone().to_datetime(b));
@@ -167,7 +224,7 @@ impl Ui {
         }
     }
 
-    fn org_name(&self, o: &glassroom_app::views::OrgRef) -> String {
+    pub(crate) fn org_name(&self, o: &glassroom_app::views::OrgRef) -> String {
         match self.tongue {
             Lang::Ru => o.name_ru.clone(),
             Lang::Kk => o.name_kk.clone(),
@@ -176,11 +233,11 @@ impl Ui {
     }
 }
 
-fn zone() -> jiff::tz::TimeZone {
+pub(crate) fn zone() -> jiff::tz::TimeZone {
     glassroom_app::time::zone(glassroom_app::time::ORG_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
-fn html<T: Template>(status: StatusCode, page: &T) -> Response {
+pub(crate) fn html<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
         Ok(body) => (
             status,
@@ -200,13 +257,13 @@ fn html<T: Template>(status: StatusCode, page: &T) -> Response {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage {
-    ui: Ui,
-    message: String,
+pub(crate) struct ErrorPage {
+    pub(crate) ui: Ui,
+    pub(crate) message: String,
 }
 
 /// A use case's error as a page.
-fn error_page(ui: Ui, e: &AppError) -> Response {
+pub(crate) fn error_page(ui: Ui, e: &AppError) -> Response {
     let (status, key) = match e {
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "error-not-found"),
         AppError::Forbidden => (StatusCode::FORBIDDEN, "problem-forbidden"),
@@ -276,7 +333,7 @@ pub struct Row {
 
 impl Row {
     /// A register line as the pages show it.
-    fn of(ui: &Ui, r: glassroom_app::views::RegisterItem) -> Row {
+    pub(crate) fn of(ui: &Ui, r: glassroom_app::views::RegisterItem) -> Row {
         Row {
             id: r.id,
             when: ui.span(r.start, r.end),
@@ -316,7 +373,7 @@ const LISTED: [&str; 6] = [
 
 /// A local date (`YYYY-MM-DD`) as the instant its day starts in the organisation's zone; `next`
 /// gives the start of the following day (an inclusive "to" date).
-fn day_start(v: &str, next: bool) -> Option<Timestamp> {
+pub(crate) fn day_start(v: &str, next: bool) -> Option<Timestamp> {
     let d: jiff::civil::Date = v.trim().parse().ok()?;
     let d = if next { d.tomorrow().ok()? } else { d };
     zone()
@@ -466,6 +523,11 @@ struct MeetingPage {
     done: Option<String>,
     can_check_in: bool,
     can_sign: bool,
+    can_start: bool,
+    can_end: bool,
+    can_protocol: bool,
+    can_publish: bool,
+    can_confirm: bool,
     can_open: bool,
     open_error: Option<String>,
     created: bool,
@@ -488,7 +550,7 @@ pub async fn meeting(
     let done_action = uri.query().and_then(|q| {
         q.split('&')
             .find_map(|kv| kv.strip_prefix("done="))
-            .filter(|a| matches!(*a, "check_in" | "sign" | "reject"))
+            .filter(|a| ACTIONS.contains(a))
             .map(str::to_owned)
     });
     let ui = Ui::new(lang, "register", &uri).with(&visitor);
@@ -568,6 +630,13 @@ pub async fn meeting(
         })
         .collect();
     let heading = ui.ta("meeting-heading", &[("id", id.to_string())]);
+    // Host, or an official or compliance officer of the organisation (the use cases check again).
+    let manages = match viewer {
+        Some(a) if a.person_id == Some(v.host.id) => true,
+        Some(a) => s.app.manages(a, v.organisation.id).await.unwrap_or(false),
+        None => false,
+    };
+    let confirmer = viewer.is_some_and(|a| a.business_id == Some(v.business.id));
     html(
         StatusCode::OK,
         &MeetingPage {
@@ -589,6 +658,13 @@ pub async fn meeting(
                             && c.signed.is_none()
                     })
             }),
+            can_start: manages && v.status == "scheduled",
+            can_end: manages && v.status == "in_progress",
+            can_protocol: manages && v.status == "completed",
+            can_publish: manages && v.status == "completed" && v.protocol_summary.is_some(),
+            can_confirm: confirmer
+                && matches!(v.status.as_str(), "completed" | "published")
+                && v.business_confirmed.is_none(),
             id,
             can_open: viewer.is_some_and(|a| {
                 a.has_role(glassroom_app::Role::Compliance)
@@ -1032,7 +1108,7 @@ struct RequestPage {
 }
 
 /// A `datetime-local` value (`YYYY-MM-DDTHH:MM`) in the organisation's zone.
-fn local_instant(v: &str) -> Option<Timestamp> {
+pub(crate) fn local_instant(v: &str) -> Option<Timestamp> {
     let dt: jiff::civil::DateTime = v.trim().parse().ok()?;
     zone().to_timestamp(dt).ok()
 }
@@ -1105,14 +1181,17 @@ pub async fn request_form(
     visitor: Visitor,
     uri: Uri,
 ) -> Response {
-    let Some(session) = &visitor.session else {
-        return (
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, "/login?next=/requests/new")],
-        )
-            .into_response();
+    let (ui, session) = match guard(
+        lang,
+        &visitor,
+        &uri,
+        "request",
+        "/requests/new",
+        may_request,
+    ) {
+        Ok(g) => g,
+        Err(r) => return *r,
     };
-    let ui = Ui::new(lang, "me", &uri).with(&visitor);
     request_page(
         &s,
         ui,
@@ -1132,7 +1211,15 @@ pub async fn request_submit(
     uri: Uri,
     body: axum::body::Bytes,
 ) -> Response {
-    let (ui, session, _) = match posted(lang, &visitor, &uri, "me", "/requests/new", &body) {
+    let (ui, session, _) = match posted(
+        lang,
+        &visitor,
+        &uri,
+        "request",
+        "/requests/new",
+        may_request,
+        &body,
+    ) {
         Ok(p) => p,
         Err(r) => return *r,
     };
@@ -1198,19 +1285,19 @@ pub async fn request_submit(
 }
 
 /// A signed-in person's POST form, its session and CSRF token checked.
-struct Posted {
+pub(crate) struct Posted {
     pairs: Vec<(String, String)>,
 }
 
 impl Posted {
-    fn get(&self, k: &str) -> String {
+    pub(crate) fn get(&self, k: &str) -> String {
         self.pairs
             .iter()
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     }
-    fn all(&self, k: &str) -> Vec<String> {
+    pub(crate) fn all(&self, k: &str) -> Vec<String> {
         self.pairs
             .iter()
             .filter(|(n, _)| n == k)
@@ -1221,18 +1308,17 @@ impl Posted {
 
 /// The page's `Ui`, the session and the form — or the answer instead: to the sign-in page
 /// (then back to `next`) without a session, a 403 page without the session's CSRF token.
-fn posted<'v>(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn posted<'v>(
     lang: Lang,
     visitor: &'v Visitor,
     uri: &Uri,
     section: &'static str,
     next: &str,
+    allowed: Allowed,
     body: &[u8],
 ) -> Result<(Ui, &'v Session, Posted), Box<Response>> {
-    let Some(session) = &visitor.session else {
-        return Err(Box::new(to_login(next)));
-    };
-    let ui = Ui::new(lang, section, uri).with(visitor);
+    let (ui, session) = guard(lang, visitor, uri, section, next, allowed)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
     let form = Posted { pairs };
     if form.get("csrf") != session.csrf {
@@ -1254,7 +1340,27 @@ struct InboxPage {
     rows: Vec<Row>,
 }
 
-fn to_login(next: &str) -> Response {
+/// The page's `Ui` and the session — or the answer instead: to the sign-in page (then back to
+/// `next`) without a session, a 403 page for a role the page is not for.
+pub(crate) fn guard<'v>(
+    lang: Lang,
+    visitor: &'v Visitor,
+    uri: &Uri,
+    section: &'static str,
+    next: &str,
+    allowed: Allowed,
+) -> Result<(Ui, &'v Session), Box<Response>> {
+    let Some(session) = &visitor.session else {
+        return Err(Box::new(to_login(next)));
+    };
+    let ui = Ui::new(lang, section, uri).with(visitor);
+    if !allowed(&session.actor) {
+        return Err(Box::new(error_page(ui, &AppError::Forbidden)));
+    }
+    Ok((ui, session))
+}
+
+pub(crate) fn to_login(next: &str) -> Response {
     let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
     (
         StatusCode::SEE_OTHER,
@@ -1270,10 +1376,10 @@ pub async fn inbox(
     visitor: Visitor,
     uri: Uri,
 ) -> Response {
-    let Some(session) = &visitor.session else {
-        return to_login("/inbox");
+    let (ui, session) = match guard(lang, &visitor, &uri, "inbox", "/inbox", may_schedule) {
+        Ok(g) => g,
+        Err(r) => return *r,
     };
-    let ui = Ui::new(lang, "me", &uri).with(&visitor);
     let items = match s.app.my_meetings(&session.actor, None).await {
         Ok(i) => i,
         Err(e) => return error_page(ui, &e),
@@ -1292,6 +1398,21 @@ pub struct ScheduleForm {
     start: String,
     end: String,
     commission: Vec<String>,
+    /// Rules a compliance officer overrides, with the written justification of each.
+    overrides: Vec<(String, String)>,
+}
+
+impl ScheduleForm {
+    fn justification(&self, rule: &str) -> String {
+        self.overrides
+            .iter()
+            .find(|(r, _)| r == rule)
+            .map(|(_, j)| j.clone())
+            .unwrap_or_default()
+    }
+    fn overrides(&self, rule: &str) -> bool {
+        self.overrides.iter().any(|(r, _)| r == rule)
+    }
 }
 
 pub struct Verdict {
@@ -1313,6 +1434,8 @@ struct SchedulePage {
     commission: Vec<(String, String, bool)>,
     verdict: Option<Verdict>,
     errors: Vec<String>,
+    /// A compliance officer may override blocking rules with a written justification.
+    may_override: bool,
 }
 
 fn verdict(ui: &Ui, refused: bool, findings: &[glassroom_app::RuleFinding]) -> Verdict {
@@ -1410,6 +1533,7 @@ async fn schedule_page(
             commission,
             verdict: out.verdict,
             errors: out.errors,
+            may_override: may_oversee(actor),
             ui,
         },
     )
@@ -1426,10 +1550,11 @@ pub async fn schedule_form(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
     };
-    let Some(session) = &visitor.session else {
-        return to_login(&format!("/meetings/{id}/schedule"));
+    let next = format!("/meetings/{id}/schedule");
+    let (ui, session) = match guard(lang, &visitor, &uri, "inbox", &next, may_schedule) {
+        Ok(g) => g,
+        Err(r) => return *r,
     };
-    let ui = Ui::new(lang, "me", &uri).with(&visitor);
     let out = Outcome {
         verdict: None,
         errors: Vec::new(),
@@ -1452,16 +1577,25 @@ pub async fn schedule_submit(
         return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
     };
     let next = format!("/meetings/{id}/schedule");
-    let (ui, session, posted) = match posted(lang, &visitor, &uri, "me", &next, &body) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
+    let (ui, session, posted) =
+        match posted(lang, &visitor, &uri, "inbox", &next, may_schedule, &body) {
+            Ok(p) => p,
+            Err(r) => return *r,
+        };
     let get = |k: &str| posted.get(k);
     let form = ScheduleForm {
         room: get("room"),
         start: get("start"),
         end: get("end"),
         commission: posted.all("commission"),
+        overrides: posted
+            .all("override")
+            .into_iter()
+            .map(|r| {
+                let j = posted.get(&format!("justification-{r}"));
+                (r, j)
+            })
+            .collect(),
     };
     let mut errors = Vec::new();
     let start = local_instant(&form.start);
@@ -1493,7 +1627,16 @@ pub async fn schedule_submit(
             .iter()
             .filter_map(|c| c.parse().ok())
             .collect(),
-        overrides: Vec::new(),
+        overrides: form
+            .overrides
+            .iter()
+            .map(
+                |(rule, justification)| glassroom_app::meetings::OverrideInput {
+                    rule: rule.clone(),
+                    justification: justification.clone(),
+                },
+            )
+            .collect(),
     };
     let result = if get("action") == "schedule" {
         s.app
@@ -1583,10 +1726,11 @@ pub async fn open_recordings(
         return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
     };
     let next = format!("/meetings/{id}");
-    let (ui, session, posted) = match posted(lang, &visitor, &uri, "register", &next, &body) {
-        Ok(p) => p,
-        Err(r) => return *r,
-    };
+    let (ui, session, posted) =
+        match posted(lang, &visitor, &uri, "register", &next, may_search, &body) {
+            Ok(p) => p,
+            Err(r) => return *r,
+        };
     let get = |k: &str| posted.get(k);
     let o = match s
         .app
@@ -1723,7 +1867,8 @@ pub async fn act(
         return error_page(Ui::new(lang, "", &uri), &AppError::NotFound("meeting"));
     };
     let next = format!("/meetings/{id}");
-    let (ui, session, posted) = match posted(lang, &visitor, &uri, "register", &next, &body) {
+    let (ui, session, posted) = match posted(lang, &visitor, &uri, "register", &next, anyone, &body)
+    {
         Ok(p) => p,
         Err(r) => return *r,
     };
@@ -1732,6 +1877,15 @@ pub async fn act(
     let result = match action.as_str() {
         "check_in" => s.app.check_in(actor, id).await.map(|_| ()),
         "sign" => s.app.sign_protocol(actor, id).await.map(|_| ()),
+        "start" => s.app.start_meeting(actor, id, Vec::new()).await.map(|_| ()),
+        "end" => s.app.end_meeting(actor, id).await.map(|_| ()),
+        "protocol" => s
+            .app
+            .write_protocol(actor, id, &posted.get("summary"), &posted.get("outcome"))
+            .await
+            .map(|_| ()),
+        "publish" => s.app.publish_meeting(actor, id).await.map(|_| ()),
+        "confirm" => s.app.confirm_meeting(actor, id).await.map(|_| ()),
         "reject" => s
             .app
             .reject_meeting(actor, id, &posted.get("reason"))
@@ -1757,9 +1911,26 @@ pub async fn act(
             let message = ui.t("problem-invalid_transition");
             html(StatusCode::CONFLICT, &ErrorPage { ui, message })
         }
+        Err(AppError::Refused { findings, .. }) => {
+            let v = verdict(&ui, true, &findings);
+            let message = std::iter::once(ui.t("act-refused"))
+                .chain(
+                    v.findings
+                        .iter()
+                        .map(|f| format!("{} — {} ({})", f.1, f.2, f.3)),
+                )
+                .collect::<Vec<_>>()
+                .join(" · ");
+            html(StatusCode::UNPROCESSABLE_ENTITY, &ErrorPage { ui, message })
+        }
         Err(e) => error_page(ui, &e),
     }
 }
+
+/// The actions a meeting's page offers, and the message shown after each.
+const ACTIONS: [&str; 8] = [
+    "check_in", "sign", "reject", "start", "end", "protocol", "publish", "confirm",
+];
 
 #[cfg(test)]
 mod tests {
@@ -1768,7 +1939,10 @@ mod tests {
     /// Every literal key the pages use (`t("…")`, `ta("…")` in the templates and this module).
     fn literal_keys() -> Vec<String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut sources = vec![include_str!("pages.rs").to_owned()];
+        let mut sources = vec![
+            include_str!("pages.rs").to_owned(),
+            include_str!("desk.rs").to_owned(),
+        ];
         for entry in std::fs::read_dir(dir.join("templates"))
             .into_iter()
             .flatten()
@@ -1819,11 +1993,20 @@ mod tests {
             keys.push(format!("severity-{}", r.default_severity().code()));
             keys.push(format!("rule-{}", r.code()));
         }
-        for a in ["check_in", "sign", "reject"] {
+        for a in super::ACTIONS {
             keys.push(format!("act-done-{a}"));
         }
         for f in ["from", "to"] {
             keys.push(format!("filter-{f}"));
+        }
+        for d in 1..=7 {
+            keys.push(format!("day-{d}"));
+        }
+        for m in 1..=12 {
+            keys.push(format!("month-{m}"));
+        }
+        for i in ["recording", "ready", "reconnecting", "offline"] {
+            keys.push(format!("input-{i}"));
         }
         let missing: Vec<String> = Lang::ALL
             .iter()

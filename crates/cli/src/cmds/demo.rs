@@ -11,6 +11,10 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Run as if it were this moment (RFC 3339 with an offset, e.g. 2026-12-02T09:50:00+05:00),
+    /// with the clock going on from there: to show a working day at any hour. Default: now.
+    #[arg(long)]
+    at: Option<jiff::Timestamp>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -24,7 +28,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         origin: Some("demo.glassroom.kz/ledger".into()),
         ..Default::default()
     };
-    let mut app = super::start_ledger(super::app(store.clone()), &args.data, &ledger)?;
+    let app = match args.at {
+        Some(at) => glassroom_app::App::new(
+            store.clone(),
+            std::sync::Arc::new(glassroom_app::OffsetClock::starting_at(at)),
+        ),
+        None => super::app(store.clone()),
+    };
+    let mut app = super::start_ledger(app, &args.data, &ledger)?;
     let media = glassroom_app::demo::DemoMedia::under(&args.data)
         .with_context(|| format!("writing the demo clip under {}", args.data.display()))?;
     let created = glassroom_app::demo::seed(store, app.clock.now(), &media)

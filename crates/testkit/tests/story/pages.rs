@@ -682,3 +682,324 @@ async fn an_official_sees_every_rule_verdict_before_scheduling() {
     })
     .await;
 }
+
+/// Who is who in the demo directory, one login per role SPEC names (`public` has none).
+const ROLES: [(&str, Option<&str>); 7] = [
+    ("public", None),
+    ("business", Some("saryarka")),
+    ("official", Some("seitkali")),
+    ("commission", Some("omarova")),
+    ("compliance", Some("kassymov")),
+    ("auditor", Some("tulegenova")),
+    ("admin", Some("admin")),
+];
+
+/// The answer every role must get: 200, 303 to the sign-in page, or 403.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum May {
+    Yes,
+    SignIn,
+    No,
+}
+
+#[tokio::test]
+async fn every_page_answers_only_the_roles_spec_gives_it() {
+    each_backend(|app| async move {
+        let published = app.scheduled_meeting().await;
+        let requested = request(
+            &app,
+            "saryarka",
+            "050140001129",
+            "construction",
+            "seitkali",
+            "2026-03-20",
+        )
+        .await;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let mut sessions = Vec::new();
+        for (role, login) in ROLES {
+            let s = match login {
+                Some(l) => Some(sign_in(&app, l).await),
+                None => None,
+            };
+            sessions.push((role, s));
+        }
+        use May::*;
+        // Every page, and which roles may open it (in the order of ROLES).
+        let schedule = format!("/meetings/{requested}/schedule");
+        let meeting = format!("/meetings/{published}");
+        let pages: Vec<(&str, [May; 7])> = vec![
+            ("/", [Yes; 7]),
+            ("/rules", [Yes; 7]),
+            ("/log", [Yes; 7]),
+            (&meeting, [Yes; 7]),
+            ("/me", [SignIn, Yes, Yes, Yes, Yes, Yes, Yes]),
+            ("/requests/new", [SignIn, Yes, Yes, No, No, No, No]),
+            ("/inbox", [SignIn, No, Yes, No, Yes, No, No]),
+            (&schedule, [SignIn, No, Yes, No, Yes, No, No]),
+            ("/calendar", [SignIn, No, Yes, No, No, No, No]),
+            ("/assigned", [SignIn, No, No, Yes, No, No, No]),
+            ("/dashboard", [SignIn, No, No, No, Yes, No, No]),
+            ("/search", [SignIn, No, No, No, Yes, Yes, No]),
+            ("/admin", [SignIn, No, No, No, No, No, Yes]),
+        ];
+        let mut walked = 0;
+        for (path, allowed) in &pages {
+            for (i, (role, session)) in sessions.iter().enumerate() {
+                let mut req = client.get(format!("{}{path}", app.base));
+                if let Some((sid, _)) = session {
+                    req = req.header("cookie", sid);
+                }
+                let r = req.send().await.expect("page");
+                let status = r.status();
+                let location = r
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let html = r.text().await.expect("html");
+                match allowed[i] {
+                    Yes => assert_eq!(status, StatusCode::OK, "{role} {path}: {html}"),
+                    SignIn => {
+                        assert_eq!(status, StatusCode::SEE_OTHER, "{role} {path}");
+                        assert!(location.starts_with("/login?next="), "{role} {path}");
+                    }
+                    No => {
+                        assert_eq!(status, StatusCode::FORBIDDEN, "{role} {path}");
+                        assert!(html.contains("<html lang=\"ru\">"), "{role} {path}");
+                    }
+                }
+                // The navigation offers a role exactly the pages it may open.
+                if session.is_some() && status == StatusCode::OK {
+                    for (p, a) in &pages {
+                        if matches!(
+                            *p,
+                            "/requests/new"
+                                | "/inbox"
+                                | "/calendar"
+                                | "/assigned"
+                                | "/dashboard"
+                                | "/search"
+                                | "/admin"
+                        ) {
+                            assert_eq!(
+                                html.contains(&format!("<a href=\"{p}\"")),
+                                a[i] == Yes,
+                                "{role} on {path}: link to {p}"
+                            );
+                        }
+                    }
+                }
+                walked += 1;
+            }
+        }
+        assert_eq!(walked, pages.len() * ROLES.len());
+        // Forms: a role a form is not for is refused with 403 even with a valid CSRF token, and
+        // nothing is written.
+        let before = app.sealed().await;
+        let forms: Vec<(String, Vec<(&str, &str)>, [May; 7])> = vec![
+            (
+                "/requests/new".into(),
+                vec![("subject", "x")],
+                [SignIn, Yes, Yes, No, No, No, No],
+            ),
+            (
+                schedule.clone(),
+                vec![("action", "check")],
+                [SignIn, No, Yes, No, Yes, No, No],
+            ),
+            (
+                format!("/meetings/{published}/recordings"),
+                vec![("purpose", "short")],
+                [SignIn, No, No, No, Yes, Yes, No],
+            ),
+            (
+                "/admin/password".into(),
+                vec![("login", "bekov"), ("password", "short")],
+                [SignIn, No, No, No, No, No, Yes],
+            ),
+            (
+                "/admin/directory".into(),
+                vec![("directory", "{")],
+                [SignIn, No, No, No, No, No, Yes],
+            ),
+        ];
+        for (path, fields, allowed) in &forms {
+            for (i, (role, session)) in sessions.iter().enumerate() {
+                let mut body: Vec<(&str, &str)> = fields.clone();
+                let mut req = client
+                    .post(format!("{}{path}", app.base))
+                    .header("content-type", "application/x-www-form-urlencoded");
+                if let Some((sid, csrf)) = session {
+                    body.push(("csrf", csrf));
+                    req = req.header("cookie", sid);
+                }
+                let r = req
+                    .body(serde_urlencoded::to_string(&body).expect("form"))
+                    .send()
+                    .await
+                    .expect("post");
+                match allowed[i] {
+                    No => assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role} POST {path}"),
+                    SignIn => assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role} POST {path}"),
+                    // Allowed, but the form is incomplete: the page says what is wrong.
+                    Yes => assert_eq!(
+                        r.status(),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "{role} POST {path}"
+                    ),
+                }
+            }
+        }
+        assert_eq!(app.sealed().await, before, "a refused form wrote nothing");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn each_role_has_its_own_pages_with_what_it_needs() {
+    each_backend(|app| async move {
+        let id = app.scheduled_meeting().await; // 2026-03-20 10:00–11:00, akimat-101
+        app.clock.set(glassroom_testkit::almaty("2026-03-20T09:30"));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let get = |sid: String, path: String| {
+            let client = client.clone();
+            let base = app.base.clone();
+            async move {
+                let r = client
+                    .get(format!("{base}{path}"))
+                    .header("cookie", sid)
+                    .send()
+                    .await
+                    .expect("page");
+                (r.status(), r.text().await.expect("html"))
+            }
+        };
+        // The commission member's assignments.
+        let (sid, _) = sign_in(&app, "omarova").await;
+        let (st, html) = get(sid, "/assigned".into()).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(h1(&html), "Мои комиссии");
+        assert!(html.contains(&format!("/meetings/{id}")), "{html}");
+        // The official's calendar, the week of the meeting, with its day named.
+        let (sid, _) = sign_in(&app, "akhmetov").await;
+        let (st, html) = get(sid.clone(), "/calendar".into()).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains("Пятница, 20.03.2026"), "{html}");
+        assert!(html.contains(&format!("/meetings/{id}")), "{html}");
+        let (_, html) = get(sid.clone(), "/calendar?week=2026-03-30".into()).await;
+        assert!(!html.contains(&format!("/meetings/{id}")));
+        assert_eq!(html.matches("Встреч нет.").count(), 7, "{html}");
+        let (st, _) = get(sid, "/calendar?week=30.03.2026".into()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        // The compliance dashboard: today's meeting, the room's inputs, no violations yet.
+        let (sid, _) = sign_in(&app, "kassymov").await;
+        let (st, html) = get(sid.clone(), "/dashboard?lang=en".into()).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(h1(&html), "Compliance dashboard");
+        assert!(html.contains(&format!("/meetings/{id}")), "{html}");
+        assert!(html.contains("<td>akimat-101</td><td>cam-1</td>"), "{html}");
+        assert!(html.contains("No violations."), "{html}");
+        // The search across organisations finds requests too, and says what is wrong with a bad
+        // filter.
+        let req = request(
+            &app,
+            "saryarka",
+            "050140001129",
+            "construction",
+            "seitkali",
+            "2026-03-20",
+        )
+        .await;
+        let (sid, _) = sign_in(&app, "tulegenova").await;
+        let (st, html) = get(sid.clone(), "/search?status=requested".into()).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(html.contains(&format!("/meetings/{req}")), "{html}");
+        assert!(!html.contains(&format!("/meetings/{id}\"")), "{html}");
+        let (_, html) = get(sid.clone(), "/search?organisation=entrepreneurship".into()).await;
+        assert!(html.contains(&format!("/meetings/{id}")), "{html}");
+        assert!(!html.contains(&format!("/meetings/{req}\"")), "{html}");
+        let (st, html) = get(sid, "/search?business_bin=123&from=x".into()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("role=\"alert\""), "{html}");
+        // The administrator: directory, calendars, accounts; sets a password (logged), and a
+        // broken directory file is refused with nothing changed.
+        let (sid, csrf) = sign_in(&app, "admin").await;
+        let (st, html) = get(sid.clone(), "/admin".into()).await;
+        assert_eq!(st, StatusCode::OK);
+        for text in [
+            "Учётные записи",
+            "Рабочие календари",
+            "Переговорная 101",
+            "Омарова",
+        ] {
+            assert!(html.contains(text), "{text}: {html}");
+        }
+        assert!(html.contains("Выходной"), "weekends shown: {html}");
+        let post = |path: &str, form: Vec<(&str, &str)>| {
+            client
+                .post(format!("{}{path}", app.base))
+                .header("cookie", &sid)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(serde_urlencoded::to_string(&form).expect("form"))
+                .send()
+        };
+        let before = app.sealed().await;
+        let r = post(
+            "/admin/password",
+            vec![("csrf", &csrf), ("login", "bekov"), ("password", "short")],
+        )
+        .await
+        .expect("post");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = post(
+            "/admin/password",
+            vec![
+                ("csrf", &csrf),
+                ("login", "nobody"),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await
+        .expect("post");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.expect("html").contains("Нет учётной записи"));
+        let r = post(
+            "/admin/directory",
+            vec![("csrf", &csrf), ("directory", "{\"organisations\": 5}")],
+        )
+        .await
+        .expect("post");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(app.sealed().await, before, "nothing written");
+        let r = post(
+            "/admin/password",
+            vec![
+                ("csrf", &csrf),
+                ("login", "bekov"),
+                ("password", "a new long password"),
+            ],
+        )
+        .await
+        .expect("post");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/admin?done=password");
+        assert!(app.sealed().await > before, "the change is in the log");
+        assert!(
+            app.app
+                .sign_in("bekov", "a new long password", "127.0.0.1")
+                .await
+                .is_ok()
+        );
+        app
+    })
+    .await;
+}
