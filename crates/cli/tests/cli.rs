@@ -2039,25 +2039,10 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     None
 }
 
-/// The public pages in a real browser (Debian's Chromium through ChromeDriver) against the demo:
-/// the register in Russian, its filter form, a meeting's page, the language switch remembered
-/// across pages, the log's page in English, and a keyboard user's first stop. Screenshots of each
-/// page are kept under `target/screenshots/`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_public_pages_work_in_a_real_browser() {
+/// ChromeDriver on a free loopback port driving headless Chromium in Russian; the driver process
+/// ends when the returned guard drops.
+async fn webdriver(chromium: &Path, chromedriver: &Path) -> (thirtyfour::WebDriver, Server) {
     use thirtyfour::prelude::*;
-    let Some((chromium, chromedriver)) = browser() else {
-        return;
-    };
-    let dir = std::env::temp_dir().join(format!("glassroom_cli_browser_{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut cmd = Command::new(BIN);
-    cmd.args(["demo", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&dir)
-        .env_remove("DATABASE_URL")
-        .env("GLASSROOM_LOG", "warn");
-    let (child, addr) = start(cmd);
-    let mut server = Server(child);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("port")
@@ -2068,7 +2053,7 @@ async fn the_public_pages_work_in_a_real_browser() {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver");
-    let _driver_proc = Server(driver_proc);
+    let guard = Server(driver_proc);
     let client = reqwest::Client::new();
     for _ in 0..100 {
         if client
@@ -2102,34 +2087,60 @@ async fn the_public_pages_work_in_a_real_browser() {
     let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
         .await
         .expect("a browser session");
+    (driver, guard)
+}
+
+/// The page's heading, once the page has the one expected: after a click the old page may still
+/// be there or be going away (`*` matches the rest of the heading).
+async fn heading(
+    d: &thirtyfour::WebDriver,
+    want: &str,
+) -> thirtyfour::prelude::WebDriverResult<String> {
+    use thirtyfour::prelude::*;
+    let matches = |t: &str| match (want.strip_prefix('*'), want.strip_suffix('*')) {
+        (Some(end), _) => t.ends_with(end),
+        (_, Some(start)) => t.starts_with(start),
+        _ => t == want,
+    };
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = d.find(By::Tag("h1")).await
+            && let Ok(t) = e.text().await
+        {
+            last = t;
+            if matches(&last) {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(last)
+}
+
+/// The public pages in a real browser (Debian's Chromium through ChromeDriver) against the demo:
+/// the register in Russian, its filter form, a meeting's page, the language switch remembered
+/// across pages, the log's page in English, and a keyboard user's first stop. Screenshots of each
+/// page are kept under `target/screenshots/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_pages_work_in_a_real_browser() {
+    use thirtyfour::prelude::*;
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("glassroom_cli_browser_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cmd = Command::new(BIN);
+    cmd.args(["demo", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&dir)
+        .env_remove("DATABASE_URL")
+        .env("GLASSROOM_LOG", "warn");
+    let (child, addr) = start(cmd);
+    let mut server = Server(child);
+    let (driver, _driver_proc) = webdriver(&chromium, &chromedriver).await;
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshots dir");
     let result: WebDriverResult<()> = async {
-        // The page's heading, once the page has the one expected: after a click the old page
-        // may still be there or be going away (`*` matches the rest of the heading).
-        let h1 = |d: &WebDriver, want: &'static str| {
-            let d = d.clone();
-            async move {
-                let matches = |t: &str| match (want.strip_prefix('*'), want.strip_suffix('*')) {
-                    (Some(end), _) => t.ends_with(end),
-                    (_, Some(start)) => t.starts_with(start),
-                    _ => t == want,
-                };
-                let mut last = String::new();
-                for _ in 0..100 {
-                    if let Ok(e) = d.find(By::Tag("h1")).await
-                        && let Ok(t) = e.text().await
-                    {
-                        last = t;
-                        if matches(&last) {
-                            break;
-                        }
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-                Ok::<String, WebDriverError>(last)
-            }
-        };
+        let h1 = heading;
         // The register, in Russian.
         driver.goto(format!("{addr}/")).await?;
         assert_eq!(h1(&driver, "Реестр встреч").await?, "Реестр встреч");
@@ -2291,6 +2302,371 @@ async fn the_public_pages_work_in_a_real_browser() {
         "register-kk",
         "log-en",
         "rules-en",
+    ] {
+        let png = std::fs::read(shots.join(format!("{shot}.png"))).expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{shot}");
+    }
+    stop(&mut server.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Signs `login` in through the sign-in page with the demo password and waits for their page
+/// (headed `me` in the page's language).
+async fn browser_sign_in(
+    d: &thirtyfour::WebDriver,
+    addr: &str,
+    login: &str,
+    me: &str,
+) -> thirtyfour::prelude::WebDriverResult<()> {
+    use thirtyfour::prelude::*;
+    d.goto(format!("{addr}/login")).await?;
+    d.find(By::Id("l-login")).await?.send_keys(login).await?;
+    d.find(By::Id("l-password"))
+        .await?
+        .send_keys(glassroom_app::demo::DEMO_PASSWORD)
+        .await?;
+    d.find(By::Css("form.login button")).await?.click().await?;
+    assert_eq!(heading(d, me).await?, me, "{login} signed in");
+    Ok(())
+}
+
+/// Signs out with the header's button.
+async fn browser_sign_out(d: &thirtyfour::WebDriver) -> thirtyfour::prelude::WebDriverResult<()> {
+    use thirtyfour::prelude::*;
+    d.find(By::Css("form.inline button")).await?.click().await?;
+    assert_eq!(heading(d, "Реестр встреч").await?, "Реестр встреч");
+    Ok(())
+}
+
+/// Presses a meeting page's action button and waits for the page that says it was done; `None`
+/// if the server refused (its error page's text instead).
+async fn browser_act(
+    d: &thirtyfour::WebDriver,
+    addr: &str,
+    id: i64,
+    action: &str,
+) -> thirtyfour::prelude::WebDriverResult<Result<(), String>> {
+    use thirtyfour::prelude::*;
+    d.goto(format!("{addr}/meetings/{id}")).await?;
+    d.find(By::Css(&format!("button[value='{action}']")))
+        .await?
+        .click()
+        .await?;
+    for _ in 0..100 {
+        let url = d.current_url().await?;
+        if url.as_str().contains(&format!("done={action}")) {
+            return Ok(Ok(()));
+        }
+        if let Ok(h) = d.find(By::Tag("h1")).await
+            && h.text().await.is_ok_and(|t| t == "Ошибка")
+        {
+            return Ok(Err(d.find(By::Tag("main")).await?.text().await?));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(Err(format!("no answer to {action}")))
+}
+
+/// The text of the first element matching `css`, once there is one (at most 10 s).
+async fn browser_text(
+    d: &thirtyfour::WebDriver,
+    css: &str,
+) -> thirtyfour::prelude::WebDriverResult<String> {
+    use thirtyfour::prelude::*;
+    for _ in 0..100 {
+        if let Ok(e) = d.find(By::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            return Ok(t);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(String::new())
+}
+
+/// Clicks a submit button and waits until the page it leads to has replaced this one.
+async fn browser_submit(
+    d: &thirtyfour::WebDriver,
+    css: &str,
+) -> thirtyfour::prelude::WebDriverResult<()> {
+    use thirtyfour::prelude::*;
+    d.execute("document.body.dataset.before = '1';", vec![])
+        .await?;
+    d.find(By::Css(css)).await?.click().await?;
+    for _ in 0..100 {
+        let old = d
+            .execute("return document.body.dataset.before === '1';", vec![])
+            .await
+            .map(|r| r.json().as_bool().unwrap_or(true))
+            .unwrap_or(true);
+        if !old {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// Gives a `datetime-local` (or any) field a value, as a person picking it would.
+async fn browser_set(
+    d: &thirtyfour::WebDriver,
+    id: &str,
+    value: &str,
+) -> thirtyfour::prelude::WebDriverResult<()> {
+    d.execute(
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true}));",
+        vec![serde_json::json!(id), serde_json::json!(value)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The whole journey in a real browser against the demo running as if it were a Wednesday
+/// morning: a tender winner requests a meeting; the official checks 19:00 and sees the refusal,
+/// then schedules 11:00; two commission members check in; the host starts the meeting once the
+/// room records, ends it and writes the protocol; the members sign; the host publishes; the
+/// business confirms; and the public register shows it — in Russian, then a pass in Kazakh and
+/// English over the meeting, the compliance dashboard and the administration. Screenshots of each
+/// key page are kept under `target/screenshots/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() {
+    use thirtyfour::prelude::*;
+    let Some((chromium, chromedriver)) = browser() else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("glassroom_cli_journey_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--at",
+        "2026-12-02T10:44:00+05:00",
+        "--data",
+    ])
+    .arg(&dir)
+    .env_remove("DATABASE_URL")
+    .env("GLASSROOM_LOG", "warn");
+    let (child, addr) = start(cmd);
+    let mut server = Server(child);
+    let (driver, _driver_proc) = webdriver(&chromium, &chromedriver).await;
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+    let d = &driver;
+    let addr = addr.as_str();
+    let result: WebDriverResult<()> = async {
+        // The tender winner asks the Department of Construction's head for a meeting.
+        browser_sign_in(d, addr, "saryarka", "Мой кабинет").await?;
+        d.find(By::LinkText("Запросить встречу"))
+            .await?
+            .click()
+            .await?;
+        heading(d, "Запросить встречу").await?;
+        d.find(By::XPath(
+            "//select[@id='r-host']/option[contains(., 'Сейткали')]",
+        ))
+        .await?
+        .click()
+        .await?;
+        d.find(By::Id("r-subject"))
+            .await?
+            .send_keys("Согласование графика строительных работ")
+            .await?;
+        browser_set(d, "r-from", "2026-12-02T09:00").await?;
+        browser_set(d, "r-to", "2026-12-02T18:00").await?;
+        d.screenshot(&shots.join("journey-request-ru.png")).await?;
+        d.find(By::Css("form.request button[type='submit']"))
+            .await?
+            .click()
+            .await?;
+        heading(d, "Встреча №*").await?;
+        let url = d.current_url().await?;
+        assert!(url.as_str().contains("created=1"), "{url}");
+        let id: i64 = url
+            .path()
+            .trim_start_matches("/meetings/")
+            .parse()
+            .expect("meeting id");
+        browser_sign_out(d).await?;
+        // The official: the inbox, then the scheduling form. 19:00 is refused for a tender
+        // winner before anything is written; 11:00 passes and is scheduled.
+        browser_sign_in(d, addr, "seitkali", "Мой кабинет").await?;
+        d.find(By::LinkText("Заявки")).await?.click().await?;
+        d.find(By::Css(&format!("a[href='/meetings/{id}/schedule']")))
+            .await?
+            .click()
+            .await?;
+        heading(d, "Назначить*").await?;
+        d.find(By::XPath(
+            "//select[@id='s-room']/option[contains(., 'Переговорная 101')]",
+        ))
+        .await?
+        .click()
+        .await?;
+        for name in ["Омарова", "Беков"] {
+            d.find(By::XPath(&format!("//label[contains(., '{name}')]")))
+                .await?
+                .click()
+                .await?;
+        }
+        browser_set(d, "s-start", "2026-12-02T19:00").await?;
+        browser_set(d, "s-end", "2026-12-02T19:30").await?;
+        // The verdict comes live, as the time is chosen, before any button is pressed.
+        let refused = browser_text(d, "#live-verdict section.verdict.refused").await?;
+        assert!(
+            refused.contains("tender_winner_outside_working_hours"),
+            "live: {refused}"
+        );
+        // Without JavaScript the button does the same.
+        browser_submit(d, "button[value='check']").await?;
+        let refused = browser_text(d, "section.verdict.refused").await?;
+        assert!(
+            refused.contains("tender_winner_outside_working_hours"),
+            "{refused}"
+        );
+        d.screenshot(&shots.join("journey-refused-ru.png")).await?;
+        browser_set(d, "s-start", "2026-12-02T11:00").await?;
+        browser_set(d, "s-end", "2026-12-02T11:30").await?;
+        let passed = browser_text(d, "#live-verdict section.verdict.passed").await?;
+        assert!(passed.starts_with("Правила соблюдены"), "{passed}");
+        d.find(By::Css("button[value='schedule']"))
+            .await?
+            .click()
+            .await?;
+        heading(d, "Встреча №*").await?;
+        assert_eq!(
+            d.find(By::Css("p.subject .status")).await?.text().await?,
+            "назначена"
+        );
+        d.screenshot(&shots.join("journey-scheduled-ru.png"))
+            .await?;
+        browser_sign_out(d).await?;
+        // The commission members find it among their assignments and check in.
+        for member in ["omarova", "bekov"] {
+            browser_sign_in(d, addr, member, "Мой кабинет").await?;
+            d.find(By::LinkText("Мои комиссии")).await?.click().await?;
+            d.find(By::Css(&format!("a[href='/meetings/{id}']")))
+                .await?
+                .click()
+                .await?;
+            heading(d, "Встреча №*").await?;
+            assert_eq!(browser_act(d, addr, id, "check_in").await?, Ok(()));
+            browser_sign_out(d).await?;
+        }
+        // The host starts it once every input of the room records (from the lead-in on).
+        browser_sign_in(d, addr, "seitkali", "Мой кабинет").await?;
+        let mut started = Err(String::new());
+        for _ in 0..60 {
+            started = browser_act(d, addr, id, "start").await?;
+            if started.is_ok() {
+                break;
+            }
+            assert!(
+                started
+                    .as_ref()
+                    .err()
+                    .is_some_and(|e| e.contains("recording_not_active")),
+                "{started:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+        assert_eq!(started, Ok(()));
+        d.screenshot(&shots.join("journey-started-ru.png")).await?;
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        assert_eq!(browser_act(d, addr, id, "end").await?, Ok(()));
+        d.find(By::Id("p-summary"))
+            .await?
+            .send_keys("Согласован график работ на декабрь; замечаний нет.")
+            .await?;
+        d.find(By::Id("p-outcome"))
+            .await?
+            .send_keys("Согласовано")
+            .await?;
+        d.find(By::Css("button[value='protocol']"))
+            .await?
+            .click()
+            .await?;
+        heading(d, "Встреча №*").await?;
+        assert!(d.current_url().await?.as_str().contains("done=protocol"));
+        browser_sign_out(d).await?;
+        for member in ["omarova", "bekov"] {
+            browser_sign_in(d, addr, member, "Мой кабинет").await?;
+            assert_eq!(browser_act(d, addr, id, "sign").await?, Ok(()));
+            browser_sign_out(d).await?;
+        }
+        browser_sign_in(d, addr, "seitkali", "Мой кабинет").await?;
+        assert_eq!(browser_act(d, addr, id, "publish").await?, Ok(()));
+        browser_sign_out(d).await?;
+        browser_sign_in(d, addr, "saryarka", "Мой кабинет").await?;
+        assert_eq!(browser_act(d, addr, id, "confirm").await?, Ok(()));
+        browser_sign_out(d).await?;
+        // Anyone: the register lists it as published, with its protocol on its page.
+        let row = d
+            .find(By::XPath(&format!(
+                "//table[contains(@class,'register')]//tr[.//a[@href='/meetings/{id}']]"
+            )))
+            .await?;
+        assert_eq!(
+            row.find(By::Css(".status")).await?.text().await?,
+            "опубликована"
+        );
+        d.screenshot(&shots.join("journey-register-ru.png")).await?;
+        row.find(By::Css("a")).await?.click().await?;
+        heading(d, "Встреча №*").await?;
+        assert!(
+            d.find(By::Tag("main"))
+                .await?
+                .text()
+                .await?
+                .contains("Согласован график работ на декабрь")
+        );
+        d.screenshot(&shots.join("journey-published-ru.png"))
+            .await?;
+        // Қазақша and English.
+        d.find(By::LinkText("Қазақша")).await?.click().await?;
+        let want = format!("№ {id} кездесу");
+        assert_eq!(heading(d, &want).await?, want);
+        d.screenshot(&shots.join("journey-meeting-kk.png")).await?;
+        browser_sign_in(d, addr, "kassymov", "Жеке кабинет").await?;
+        d.find(By::LinkText("Комплаенс тақтасы"))
+            .await?
+            .click()
+            .await?;
+        assert_eq!(
+            heading(d, "Комплаенс-офицер тақтасы").await?,
+            "Комплаенс-офицер тақтасы"
+        );
+        d.screenshot(&shots.join("dashboard-kk.png")).await?;
+        d.find(By::LinkText("English")).await?.click().await?;
+        assert_eq!(
+            heading(d, "Compliance dashboard").await?,
+            "Compliance dashboard"
+        );
+        assert!(
+            d.find(By::Tag("main"))
+                .await?
+                .text()
+                .await?
+                .contains("Согласование графика строительных работ")
+        );
+        d.screenshot(&shots.join("dashboard-en.png")).await?;
+        d.find(By::Css("form.inline button")).await?.click().await?;
+        assert_eq!(heading(d, "Meeting register").await?, "Meeting register");
+        Ok(())
+    }
+    .await;
+    let _ = driver.quit().await;
+    result.expect("the browser journey");
+    for shot in [
+        "journey-request-ru",
+        "journey-refused-ru",
+        "journey-scheduled-ru",
+        "journey-register-ru",
+        "journey-published-ru",
+        "journey-meeting-kk",
+        "dashboard-kk",
+        "dashboard-en",
     ] {
         let png = std::fs::read(shots.join(format!("{shot}.png"))).expect("screenshot");
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{shot}");

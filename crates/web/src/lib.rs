@@ -101,6 +101,7 @@ pub fn router(app: App) -> Router {
         .route("/meetings/{id}/recordings", post(pages::open_recordings))
         .route("/meetings/{id}/act", post(pages::act))
         .route("/static/player.js", get(pages::player_js))
+        .route("/static/schedule.js", get(pages::schedule_js))
         .route(
             "/meetings/{id}/schedule",
             get(pages::schedule_form).post(pages::schedule_submit),

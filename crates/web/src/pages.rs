@@ -1842,6 +1842,17 @@ pub async fn open_recordings(
 }
 
 /// The player's script.
+pub async fn schedule_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/schedule.js"),
+    )
+        .into_response()
+}
+
 pub async fn player_js() -> Response {
     (
         [
