@@ -6,7 +6,12 @@
 //! * `register`: the public register page with filters (organisation subtree, date range, business
 //!   BIN) at N meetings, against a bare primary-key lookup.
 //!
+//! And for issue #5, with `--web SECONDS` (`web.rs`): the public register page served by the real
+//! router over the same store, beside the JSON endpoint for the same page, timed and under `wrk`.
+//! `--ops 0` skips the schedule benches.
+//!
 //! `cargo run --release -p glassroom-bench -- --backend sqlite --meetings 1000000`
+//! `cargo run --release -p glassroom-bench -- --backend sqlite --meetings 1000000 --ops 0 --web 10`
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +24,8 @@ use glassroom_app::meetings::{RegisterQuery, RequestMeeting, ScheduleMeeting};
 use glassroom_app::{App, ManualClock};
 use glassroom_testkit::{Backend, almaty, fresh_store};
 
+mod web;
+
 const ROOMS: usize = 10_000;
 const PEOPLE: usize = 10_000;
 const BUSINESSES: usize = 5_000;
@@ -27,6 +34,8 @@ struct Args {
     backend: Backend,
     meetings: usize,
     ops: usize,
+    /// Seconds of `wrk` per URL for the web bench; 0: no web bench.
+    web: Option<u64>,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -34,6 +43,7 @@ fn args() -> anyhow::Result<Args> {
         backend: Backend::Sqlite,
         meetings: 1_000_000,
         ops: 5_000,
+        web: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -48,6 +58,7 @@ fn args() -> anyhow::Result<Args> {
             }
             "--meetings" => a.meetings = v.parse()?,
             "--ops" => a.ops = v.parse()?,
+            "--web" => a.web = Some(v.parse()?),
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -123,9 +134,14 @@ async fn main() -> anyhow::Result<()> {
     );
 
     println!("\nbackend: {:?}", a.backend);
-    bare_insert_baseline(&app, &dir, a.ops).await?;
-    schedule_bench(&app, &clock, &dir, a.ops).await?;
+    if a.ops > 0 {
+        bare_insert_baseline(&app, &dir, a.ops).await?;
+        schedule_bench(&app, &clock, &dir, a.ops).await?;
+    }
     register_bench(&app, &dir, 2_000).await?;
+    if let Some(seconds) = a.web {
+        web::bench(&app, &dir.org_code, seconds, 500).await?;
+    }
     store.close().await;
     cleanup.run().await;
     Ok(())
