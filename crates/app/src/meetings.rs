@@ -1392,6 +1392,7 @@ impl App {
                     return Ok(RegisterPage {
                         items: Vec::new(),
                         next: None,
+                        organisations: tree.orgs.iter().map(org_ref).collect(),
                     });
                 }
             },
@@ -1415,7 +1416,11 @@ impl App {
             None
         };
         let items = rows.into_iter().map(|r| register_item(r, tree)).collect();
-        Ok(RegisterPage { items, next })
+        Ok(RegisterPage {
+            items,
+            next,
+            organisations: tree.orgs.iter().map(org_ref).collect(),
+        })
     }
 
     /// Meetings the actor works on: an official's organisation, a commission member's assignments,

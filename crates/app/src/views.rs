@@ -124,4 +124,6 @@ pub struct RegisterPage {
     pub items: Vec<RegisterItem>,
     /// Opaque cursor for the next page, if there is one.
     pub next: Option<String>,
+    /// Every organisation (for a filter's choices), read in the same transaction.
+    pub organisations: Vec<OrgRef>,
 }

@@ -42,6 +42,9 @@ struct Target {
     name: &'static str,
     path: String,
     html: bool,
+    /// Every request a new address (an ignored `_=` parameter), so the anonymous page cache never
+    /// answers: the page is rendered from the store each time.
+    unique: bool,
 }
 
 struct Measured {
@@ -90,16 +93,19 @@ pub async fn bench(app: &App, org_code: &str, seconds: u64, requests: usize) -> 
             name: "HTML  GET / (ru), first page",
             path: "/".into(),
             html: true,
+            unique: false,
         },
         Target {
             name: "JSON  GET /api/v1/meetings?limit=25",
             path: "/api/v1/meetings?limit=25".into(),
             html: false,
+            unique: false,
         },
         Target {
             name: "HTML  GET /?organisation&from&to (1 month)",
             path: format!("/?organisation={org_code}&from=2025-06-01&to=2025-06-30"),
             html: true,
+            unique: false,
         },
         Target {
             name: "JSON  /api/v1/meetings?organisation&from&to",
@@ -107,17 +113,33 @@ pub async fn bench(app: &App, org_code: &str, seconds: u64, requests: usize) -> 
                 "/api/v1/meetings?organisation={org_code}&from=2025-06-01T00:00:00%2B05:00&to=2025-07-01T00:00:00%2B05:00&limit=25"
             ),
             html: false,
+            unique: false,
+        },
+        // The HTML pages rendered every time (the cache bypassed by a new address each request).
+        Target {
+            name: "HTML  GET / (ru), rendered every time",
+            path: "/".into(),
+            html: true,
+            unique: true,
+        },
+        Target {
+            name: "HTML  ?organisation&from&to, rendered every time",
+            path: format!("/?organisation={org_code}&from=2025-06-01&to=2025-06-30"),
+            html: true,
+            unique: true,
         },
         // Baselines: the HTTP stack with no store (a static asset), and one store round trip.
         Target {
             name: "baseline: GET /static/app.css (no store)",
             path: "/static/app.css".into(),
             html: false,
+            unique: false,
         },
         Target {
             name: "baseline: GET /healthz (SELECT 1)",
             path: "/healthz".into(),
             html: false,
+            unique: false,
         },
     ];
 
@@ -128,8 +150,15 @@ pub async fn bench(app: &App, org_code: &str, seconds: u64, requests: usize) -> 
     let mut results = Vec::new();
     for t in &targets {
         let url = format!("{base}{}", t.path);
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let n = std::sync::atomic::AtomicU64::new(0);
         let get = || {
-            let mut r = client.get(&url);
+            let mut r = if t.unique {
+                let i = n.fetch_add(1, Ordering::Relaxed);
+                client.get(format!("{url}{sep}_={i}"))
+            } else {
+                client.get(&url)
+            };
             if t.html {
                 r = r.header("Accept-Language", "ru");
             }
@@ -175,7 +204,7 @@ pub async fn bench(app: &App, org_code: &str, seconds: u64, requests: usize) -> 
         server_lat.sort_unstable();
         client_lat.sort_unstable();
         let (rps, wrk_latency, wrk_errors) = if seconds > 0 {
-            wrk(&url, t.html, seconds).await?
+            wrk(&url, t.html, t.unique, seconds).await?
         } else {
             (None, String::new(), String::new())
         };
@@ -214,8 +243,8 @@ pub async fn bench(app: &App, org_code: &str, seconds: u64, requests: usize) -> 
         );
     }
     println!("\nsummary (HTML page vs the JSON endpoint for the same page, same run):");
-    for pair in results[..4].chunks(2) {
-        let [h, j] = pair else { continue };
+    for (h, j) in [(0, 1), (2, 3), (4, 1), (5, 3)] {
+        let (h, j) = (&results[h], &results[j]);
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
         println!(
             "  {}\n    HTML p50 {:.2} ms p99 {:.2} ms | JSON p50 {:.2} ms p99 {:.2} ms | server p99 HTML/JSON ×{:.2}",
@@ -248,11 +277,29 @@ pub async fn bench(app: &App, org_code: &str, seconds: u64, requests: usize) -> 
 
 /// Runs `wrk -t2 -c32 -d<seconds>s` against `url`; returns requests/s, the latency line and the
 /// error lines. The child is killed by its PID if it runs past `seconds` + 30 s.
-async fn wrk(url: &str, html: bool, seconds: u64) -> anyhow::Result<(Option<f64>, String, String)> {
+async fn wrk(
+    url: &str,
+    html: bool,
+    unique: bool,
+    seconds: u64,
+) -> anyhow::Result<(Option<f64>, String, String)> {
     let mut cmd = std::process::Command::new("wrk");
     cmd.args(["-t2", "-c32", &format!("-d{seconds}s")]);
     if html {
         cmd.args(["-H", "Accept-Language: ru"]);
+    }
+    // A new address for every request: each wrk thread numbers its own.
+    let script = std::env::temp_dir().join(format!("glassroom-bench-{}.lua", std::process::id()));
+    if unique {
+        let path = url.splitn(4, '/').nth(3).unwrap_or_default();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        std::fs::write(
+            &script,
+            format!(
+                "local counter = 0\nfunction setup(thread) thread:set(\"id\", counter); counter = counter + 1 end\nfunction init(args) n = 0 end\nfunction request() n = n + 1; return wrk.format(nil, \"/{path}{sep}_=\" .. id .. \"-\" .. n) end\n"
+            ),
+        )?;
+        cmd.arg("-s").arg(&script);
     }
     cmd.arg(url)
         .stdout(std::process::Stdio::piped())
@@ -273,6 +320,9 @@ async fn wrk(url: &str, html: bool, seconds: u64) -> anyhow::Result<(Option<f64>
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let out = child.wait_with_output()?;
+    if unique {
+        let _ = std::fs::remove_file(&script);
+    }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     println!("  wrk {url}:\n{}", indent(&text));
     let rps = text

@@ -2407,6 +2407,63 @@ async fn browser_submit(
     Ok(())
 }
 
+/// What an accessibility check finds wrong on the page shown: a form field without a label, a
+/// heading that skips a level or more than one `h1`, a link or button without a name, no
+/// `lang`, a positive `tabindex`, or text whose contrast with its background is below WCAG AA
+/// (4.5:1, or 3:1 for large text).
+async fn browser_a11y(
+    d: &thirtyfour::WebDriver,
+) -> thirtyfour::prelude::WebDriverResult<Vec<String>> {
+    let r = d
+        .execute(
+            r#"
+const problems = [];
+for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+  const labelled = (el.id && document.querySelector('label[for="' + el.id + '"]'))
+    || el.closest('label') || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+  if (!labelled) problems.push('unlabelled field ' + el.name);
+}
+let last = 0;
+for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+  const level = +h.tagName[1];
+  if (level > last + 1) problems.push('heading jumps to ' + h.tagName + ': ' + h.textContent.trim());
+  last = level;
+}
+if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
+for (const el of document.querySelectorAll('a, button')) {
+  if (!el.textContent.trim() && !el.getAttribute('aria-label') && !el.getAttribute('title')) problems.push('unnamed ' + el.tagName + ' ' + el.outerHTML.slice(0, 80));
+}
+if (!document.documentElement.lang) problems.push('no lang on html');
+for (const el of document.querySelectorAll('[tabindex]')) {
+  if (+el.getAttribute('tabindex') > 0) problems.push('positive tabindex');
+}
+const rgb = s => (s.match(/[\d.]+/g) || ['0', '0', '0']).map(Number);
+const lum = c => { const a = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2]; };
+const bg = el => { while (el) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) return c; el = el.parentElement; } return [255, 255, 255]; };
+for (const el of document.querySelectorAll('body *')) {
+  if (!Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+  const st = getComputedStyle(el);
+  if (st.visibility === 'hidden' || st.display === 'none') continue;
+  const a = lum(rgb(st.color)), b = lum(bg(el));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  const size = parseFloat(st.fontSize), large = size >= 24 || (+st.fontWeight >= 700 && size >= 18.66);
+  if (ratio < (large ? 3 : 4.5)) problems.push('contrast ' + ratio.toFixed(2) + ' ' + el.tagName + ': ' + el.textContent.trim().slice(0, 40));
+}
+return problems;
+"#,
+            vec![],
+        )
+        .await?;
+    Ok(r.json()
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// Gives a `datetime-local` (or any) field a value, as a person picking it would.
 async fn browser_set(
     d: &thirtyfour::WebDriver,
@@ -2476,6 +2533,8 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
         browser_set(d, "r-from", "2026-12-02T09:00").await?;
         browser_set(d, "r-to", "2026-12-02T18:00").await?;
         d.screenshot(&shots.join("journey-request-ru.png")).await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "journey-request-ru: {found:?}");
         d.find(By::Css("form.request button[type='submit']"))
             .await?
             .click()
@@ -2526,6 +2585,8 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
             "{refused}"
         );
         d.screenshot(&shots.join("journey-refused-ru.png")).await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "journey-refused-ru: {found:?}");
         browser_set(d, "s-start", "2026-12-02T11:00").await?;
         browser_set(d, "s-end", "2026-12-02T11:30").await?;
         let passed = browser_text(d, "#live-verdict section.verdict.passed").await?;
@@ -2541,6 +2602,8 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
         );
         d.screenshot(&shots.join("journey-scheduled-ru.png"))
             .await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "journey-scheduled-ru: {found:?}");
         browser_sign_out(d).await?;
         // The commission members find it among their assignments and check in.
         for member in ["omarova", "bekov"] {
@@ -2612,6 +2675,17 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
             "опубликована"
         );
         d.screenshot(&shots.join("journey-register-ru.png")).await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "journey-register-ru: {found:?}");
+        // The check does find what it looks for: a field without a label, pale text.
+        d.execute(
+            "const i = document.createElement('input'); i.name = 'probe'; document.querySelector('main').appendChild(i); const p = document.createElement('p'); p.textContent = 'pale'; p.style.color = '#ccc'; document.querySelector('main').appendChild(p);",
+            vec![],
+        )
+        .await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.iter().any(|f| f == "unlabelled field probe"), "{found:?}");
+        assert!(found.iter().any(|f| f.starts_with("contrast") && f.ends_with("pale")), "{found:?}");
         row.find(By::Css("a")).await?.click().await?;
         heading(d, "Встреча №*").await?;
         assert!(
@@ -2623,11 +2697,15 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
         );
         d.screenshot(&shots.join("journey-published-ru.png"))
             .await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "journey-published-ru: {found:?}");
         // Қазақша and English.
         d.find(By::LinkText("Қазақша")).await?.click().await?;
         let want = format!("№ {id} кездесу");
         assert_eq!(heading(d, &want).await?, want);
         d.screenshot(&shots.join("journey-meeting-kk.png")).await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "journey-meeting-kk: {found:?}");
         browser_sign_in(d, addr, "kassymov", "Жеке кабинет").await?;
         d.find(By::LinkText("Комплаенс тақтасы"))
             .await?
@@ -2638,6 +2716,8 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
             "Комплаенс-офицер тақтасы"
         );
         d.screenshot(&shots.join("dashboard-kk.png")).await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "dashboard-kk: {found:?}");
         d.find(By::LinkText("English")).await?.click().await?;
         assert_eq!(
             heading(d, "Compliance dashboard").await?,
@@ -2651,8 +2731,17 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
                 .contains("Согласование графика строительных работ")
         );
         d.screenshot(&shots.join("dashboard-en.png")).await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "dashboard-en: {found:?}");
         d.find(By::Css("form.inline button")).await?.click().await?;
         assert_eq!(heading(d, "Meeting register").await?, "Meeting register");
+        // The administrator's page, in English.
+        browser_sign_in(d, addr, "admin", "My account").await?;
+        d.find(By::LinkText("Administration")).await?.click().await?;
+        assert_eq!(heading(d, "Administration").await?, "Administration");
+        d.screenshot(&shots.join("admin-en.png")).await?;
+        let found = browser_a11y(d).await?;
+        assert!(found.is_empty(), "admin-en: {found:?}");
         Ok(())
     }
     .await;
@@ -2667,6 +2756,7 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
         "journey-meeting-kk",
         "dashboard-kk",
         "dashboard-en",
+        "admin-en",
     ] {
         let png = std::fs::read(shots.join(format!("{shot}.png"))).expect("screenshot");
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{shot}");

@@ -11,6 +11,9 @@ macro_rules! impl_tx {
             async fn commit(mut self: Box<Self>) -> crate::Result<()> {
                 self.flush_events().await?;
                 self.tx.commit().await?;
+                if let Some(c) = &self.commits {
+                    c.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                }
                 Ok(())
             }
 

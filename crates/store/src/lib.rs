@@ -73,6 +73,9 @@ pub trait Store: Send + Sync + 'static {
     async fn write(&self) -> Result<Box<dyn Tx>>;
     /// A read-only snapshot.
     async fn read(&self) -> Result<Box<dyn Tx>>;
+    /// How many write transactions this process has committed through this store: a page cache
+    /// keyed on it is never older than this process's own writes.
+    fn commits(&self) -> u64;
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<()>;

@@ -11,12 +11,15 @@ use crate::{Result, Store, Tx};
 
 pub struct PgStore {
     pool: PgPool,
+    commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub struct PgTx {
     tx: Transaction<'static, Postgres>,
     /// Events of this transaction, inserted at commit (see [`PgTx::flush_events`]).
     events: Vec<crate::NewEvent>,
+    /// The store's count of committed writes, bumped when this one commits (None: a read).
+    commits: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Advisory lock key that orders event numbering (1 is the bookings lock).
@@ -90,7 +93,10 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            commits: Default::default(),
+        })
     }
 }
 
@@ -100,13 +106,18 @@ impl Store for PgStore {
         Ok(Box::new(PgTx {
             tx: self.pool.begin().await?,
             events: Vec::new(),
+            commits: Some(self.commits.clone()),
         }))
     }
     async fn read(&self) -> Result<Box<dyn Tx>> {
         Ok(Box::new(PgTx {
             tx: self.pool.begin_with("BEGIN TRANSACTION READ ONLY").await?,
             events: Vec::new(),
+            commits: None,
         }))
+    }
+    fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Acquire)
     }
     fn backend(&self) -> &'static str {
         "postgres"

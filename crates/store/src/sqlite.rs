@@ -17,6 +17,7 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     checkpointer: SqlitePool,
+    commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A writer connection is only handed out outside any transaction. A write that failed on a full
@@ -40,6 +41,8 @@ pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
     /// Events of this transaction, inserted at commit.
     events: Vec<crate::NewEvent>,
+    /// The store's count of committed writes, bumped when this one commits (None: a read).
+    commits: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl SqliteTx {
@@ -125,6 +128,7 @@ impl SqliteStore {
             writer,
             reader,
             checkpointer,
+            commits: Default::default(),
         })
     }
 }
@@ -168,13 +172,18 @@ impl Store for SqliteStore {
         Ok(Box::new(SqliteTx {
             tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
             events: Vec::new(),
+            commits: Some(self.commits.clone()),
         }))
     }
     async fn read(&self) -> Result<Box<dyn Tx>> {
         Ok(Box::new(SqliteTx {
             tx: self.reader.begin().await?,
             events: Vec::new(),
+            commits: None,
         }))
+    }
+    fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Acquire)
     }
     fn backend(&self) -> &'static str {
         "sqlite"

@@ -1,6 +1,7 @@
 //! The HTTP adapter: extracts, calls one use case, renders. JSON API under `/api/v1/` (OpenAPI at
 //! `/api/v1/openapi.json`), `application/problem+json` errors, `/healthz`, `/metrics`.
 
+mod cache;
 mod desk;
 mod dto;
 mod extract;
@@ -24,6 +25,8 @@ pub use problem::ApiError;
 pub struct AppState {
     pub app: App,
     pub metrics: Arc<metrics::Metrics>,
+    /// Public register pages as anonymous visitors see them (see [`cache`]).
+    pub pages: Arc<cache::PageCache>,
 }
 
 /// The whole HTTP surface.
@@ -31,6 +34,7 @@ pub fn router(app: App) -> Router {
     let state = AppState {
         app,
         metrics: Arc::new(metrics::Metrics::default()),
+        pages: Arc::new(cache::PageCache::default()),
     };
     let api = Router::new()
         .route("/openapi.json", get(handlers::openapi))

@@ -237,17 +237,21 @@ pub(crate) fn zone() -> jiff::tz::TimeZone {
     glassroom_app::time::zone(glassroom_app::time::ORG_ZONE).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
+fn html_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub(crate) fn html<T: Template>(status: StatusCode, page: &T) -> Response {
     match page.render() {
-        Ok(body) => (
-            status,
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => html_response(status, body),
         Err(e) => {
             tracing::error!(error = %e, "rendering a page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
@@ -389,6 +393,14 @@ pub async fn register(
     uri: Uri,
     Query(f): Query<RegisterForm>,
 ) -> Response {
+    // Anonymous visitors share pages: served from the micro-cache while no write has committed
+    // since (and for at most a second), rendered otherwise.
+    let anonymous = visitor.token.is_none();
+    let key = format!("{}|{uri}", lang.code());
+    let commits = s.app.store.commits();
+    if anonymous && let Some((status, body)) = s.pages.get(&key, commits) {
+        return html_response(status, body);
+    }
     let ui = Ui::new(lang, "register", &uri).with(&visitor);
     let mut errors = Vec::new();
     let mut date = |field: &str, v: &str, next: bool| {
@@ -417,27 +429,32 @@ pub async fn register(
         cursor: some(&f.cursor),
         limit: Some(25),
     };
-    let (rows, next) = if errors.is_empty() {
+    let (rows, next, orgs) = if errors.is_empty() {
         match s.app.register(query).await {
-            Ok(page) => (page.items, page.next),
+            Ok(page) => (page.items, page.next, Some(page.organisations)),
             Err(AppError::Invalid(fields)) => {
                 for e in &fields {
                     errors.push(crate::problem::field_problem(lang, e).message);
                 }
-                (Vec::new(), None)
+                (Vec::new(), None, None)
             }
             Err(e) => return error_page(ui, &e),
         }
     } else {
-        (Vec::new(), None)
+        (Vec::new(), None, None)
     };
-    let organisations = match s.app.organisations().await {
-        Ok(list) => list
-            .iter()
-            .map(|o| (o.code.clone(), ui.org_name(o)))
-            .collect(),
-        Err(e) => return error_page(ui, &e),
+    // The filter's choices come with the page; only a refused filter reads them on their own.
+    let orgs = match orgs {
+        Some(o) => o,
+        None => match s.app.organisations().await {
+            Ok(o) => o,
+            Err(e) => return error_page(ui, &e),
+        },
     };
+    let organisations = orgs
+        .iter()
+        .map(|o| (o.code.clone(), ui.org_name(o)))
+        .collect();
     let statuses = LISTED
         .iter()
         .map(|c| ((*c).to_owned(), ui.t(&format!("status-{c}"))))
@@ -486,7 +503,15 @@ pub async fn register(
         rows,
         ui,
     };
-    html(status, &page)
+    match page.render() {
+        Ok(body) => {
+            if anonymous {
+                s.pages.put(key, commits, status, body.clone());
+            }
+            html_response(status, body)
+        }
+        Err(_) => html(status, &page),
+    }
 }
 
 // ----- a meeting -----

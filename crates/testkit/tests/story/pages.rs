@@ -908,9 +908,82 @@ async fn each_role_has_its_own_pages_with_what_it_needs() {
         assert!(html.contains(&format!("/meetings/{id}")), "{html}");
         assert!(html.contains("<td>akimat-101</td><td>cam-1</td>"), "{html}");
         assert!(html.contains("No violations."), "{html}");
-        // The search across organisations finds requests too, and says what is wrong with a bad
-        // filter.
-        let req = request(
+        // Overrides on the scheduling form: 18:30 for a business that won no tender is blocked by
+        // working hours only, which the compliance officer may override with a justification.
+        let late = request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
+        let (sid, csrf) = sign_in(&app, "kassymov").await;
+        let room = app.id("room", "akimat-101").await.to_string();
+        let members = [
+            app.id("person", "omarova").await.to_string(),
+            app.id("person", "bekov").await.to_string(),
+        ];
+        let schedule = |extra: Vec<(&'static str, String)>| {
+            let mut form = vec![
+                ("csrf", csrf.clone()),
+                ("room", room.clone()),
+                ("start", "2026-03-20T18:30".to_owned()),
+                ("end", "2026-03-20T19:00".to_owned()),
+                ("commission", members[0].clone()),
+                ("commission", members[1].clone()),
+            ];
+            form.extend(extra);
+            client
+                .post(format!("{}/meetings/{late}/schedule", app.base))
+                .header("cookie", &sid)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(serde_urlencoded::to_string(&form).expect("form"))
+                .send()
+        };
+        let r = schedule(vec![("action", "check".into())])
+            .await
+            .expect("check");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.expect("html");
+        assert!(
+            html.contains("name=\"override\" value=\"outside_working_hours\""),
+            "{html}"
+        );
+        // A justification too short is refused on the form; nothing is scheduled.
+        let r = schedule(vec![
+            ("action", "schedule".into()),
+            ("override", "outside_working_hours".into()),
+            ("justification-outside_working_hours", "urgent".into()),
+        ])
+        .await
+        .expect("schedule");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = schedule(vec![
+            ("action", "schedule".into()),
+            ("override", "outside_working_hours".into()),
+            (
+                "justification-outside_working_hours",
+                "Лицензия истекает завтра; заявитель не может прийти днём".into(),
+            ),
+        ])
+        .await
+        .expect("schedule");
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        let (_, html) = get(sid.clone(), "/dashboard".into()).await;
+        assert!(html.contains("Лицензия истекает завтра"), "{html}");
+        assert!(
+            html.contains("<code>outside_working_hours</code>"),
+            "{html}"
+        );
+        // The tender winner's absolute rule offers no override.
+        let winner = request(
             &app,
             "saryarka",
             "050140001129",
@@ -919,6 +992,37 @@ async fn each_role_has_its_own_pages_with_what_it_needs() {
             "2026-03-20",
         )
         .await;
+        let r = client
+            .post(format!("{}/meetings/{winner}/schedule", app.base))
+            .header("cookie", &sid)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                serde_urlencoded::to_string([
+                    ("csrf", csrf.as_str()),
+                    ("room", room.as_str()),
+                    ("start", "2026-03-20T19:00"),
+                    ("end", "2026-03-20T19:30"),
+                    ("commission", members[0].as_str()),
+                    ("commission", members[1].as_str()),
+                    ("action", "check"),
+                ])
+                .expect("form"),
+            )
+            .send()
+            .await
+            .expect("check");
+        let html = r.text().await.expect("html");
+        assert!(
+            html.contains("tender_winner_outside_working_hours"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("value=\"tender_winner_outside_working_hours\""),
+            "no override for an absolute rule: {html}"
+        );
+        // The search across organisations finds requests too, and says what is wrong with a bad
+        // filter.
+        let req = winner;
         let (sid, _) = sign_in(&app, "tulegenova").await;
         let (st, html) = get(sid.clone(), "/search?status=requested".into()).await;
         assert_eq!(st, StatusCode::OK);
