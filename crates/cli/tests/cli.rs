@@ -2047,7 +2047,7 @@ async fn webdriver(chromium: &Path, chromedriver: &Path) -> (thirtyfour::WebDriv
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
-    let driver_proc = Command::new(&chromedriver)
+    let driver_proc = Command::new(chromedriver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -2348,7 +2348,7 @@ async fn browser_act(
 ) -> thirtyfour::prelude::WebDriverResult<Result<(), String>> {
     use thirtyfour::prelude::*;
     d.goto(format!("{addr}/meetings/{id}")).await?;
-    d.find(By::Css(&format!("button[value='{action}']")))
+    d.find(By::Css(format!("button[value='{action}']")))
         .await?
         .click()
         .await?;
@@ -2552,7 +2552,7 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
         // winner before anything is written; 11:00 passes and is scheduled.
         browser_sign_in(d, addr, "seitkali", "Мой кабинет").await?;
         d.find(By::LinkText("Заявки")).await?.click().await?;
-        d.find(By::Css(&format!("a[href='/meetings/{id}/schedule']")))
+        d.find(By::Css(format!("a[href='/meetings/{id}/schedule']")))
             .await?
             .click()
             .await?;
@@ -2564,7 +2564,7 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
         .click()
         .await?;
         for name in ["Омарова", "Беков"] {
-            d.find(By::XPath(&format!("//label[contains(., '{name}')]")))
+            d.find(By::XPath(format!("//label[contains(., '{name}')]")))
                 .await?
                 .click()
                 .await?;
@@ -2609,7 +2609,7 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
         for member in ["omarova", "bekov"] {
             browser_sign_in(d, addr, member, "Мой кабинет").await?;
             d.find(By::LinkText("Мои комиссии")).await?.click().await?;
-            d.find(By::Css(&format!("a[href='/meetings/{id}']")))
+            d.find(By::Css(format!("a[href='/meetings/{id}']")))
                 .await?
                 .click()
                 .await?;
@@ -2666,7 +2666,7 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
         browser_sign_out(d).await?;
         // Anyone: the register lists it as published, with its protocol on its page.
         let row = d
-            .find(By::XPath(&format!(
+            .find(By::XPath(format!(
                 "//table[contains(@class,'register')]//tr[.//a[@href='/meetings/{id}']]"
             )))
             .await?;

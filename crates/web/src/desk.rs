@@ -268,6 +268,7 @@ pub async fn dashboard(
             at: ui.when(at(o.at_us)),
         })
         .collect();
+    let open_violations = d.violations.iter().filter(|v| v.status == "open").count();
     let violations: Vec<ViolationLine> = d
         .violations
         .into_iter()
@@ -275,7 +276,14 @@ pub async fn dashboard(
             meeting: v.meeting_id,
             rule_label: rule_label(&ui, &v.rule),
             rule: v.rule,
-            status: v.status,
+            status: {
+                let key = format!("violation-{}", v.status);
+                if glassroom_i18n::has(ui.tongue(), &key) {
+                    ui.t(&key)
+                } else {
+                    v.status
+                }
+            },
             opened: ui.when(at(v.opened_us)),
         })
         .collect();
@@ -288,7 +296,7 @@ pub async fn dashboard(
                 .iter()
                 .filter(|i| matches!(i.state.as_str(), "offline" | "reconnecting"))
                 .count(),
-            open_violations: violations.iter().filter(|v| v.status == "open").count(),
+            open_violations,
             inputs,
             overrides,
             violations,

@@ -1074,8 +1074,15 @@ pub async fn me(
         .iter()
         .map(|(r, at)| ui.ta(&format!("role-{}", r.code()), &[("org", org(*at))]))
         .collect();
-    if let Some(b) = actor.business_id {
-        roles.push(ui.ta("role-business", &[("org", b.to_string())]));
+    if actor.business_id.is_some() {
+        let name = match s.app.profile(actor).await {
+            Ok(p) => p
+                .business
+                .map(|b| format!("{} ({})", b.name, b.bin))
+                .unwrap_or_default(),
+            Err(e) => return error_page(ui, &e),
+        };
+        roles.push(ui.ta("role-business", &[("org", name)]));
     }
     let items = match s.app.my_meetings(actor, None).await {
         Ok(i) => i,
@@ -2044,6 +2051,7 @@ mod tests {
         for i in ["recording", "ready", "reconnecting", "offline"] {
             keys.push(format!("input-{i}"));
         }
+        keys.push("violation-open".into());
         let missing: Vec<String> = Lang::ALL
             .iter()
             .flat_map(|l| {

@@ -265,3 +265,4 @@ admin-no = no
 admin-no-account = No account with this login.
 admin-done-password = The password is set; the change is written to the log.
 admin-done-directory = The directory is imported.
+violation-open = open

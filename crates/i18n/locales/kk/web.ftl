@@ -265,3 +265,4 @@ admin-no = жоқ
 admin-no-account = Мұндай логинмен есептік жазба жоқ.
 admin-done-password = Құпиясөз орнатылды; өзгеріс журналға жазылды.
 admin-done-directory = Анықтамалық импортталды.
+violation-open = ашық

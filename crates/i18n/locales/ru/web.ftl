@@ -265,3 +265,4 @@ admin-no = нет
 admin-no-account = Нет учётной записи с таким логином.
 admin-done-password = Пароль задан; изменение записано в журнал.
 admin-done-directory = Справочник импортирован.
+violation-open = открыто

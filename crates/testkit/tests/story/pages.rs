@@ -694,6 +694,9 @@ const ROLES: [(&str, Option<&str>); 7] = [
     ("admin", Some("admin")),
 ];
 
+/// A form's address, its fields, and the answer each role gets.
+type FormWalk = (String, Vec<(&'static str, &'static str)>, [May; 7]);
+
 /// The answer every role must get: 200, 303 to the sign-in page, or 403.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum May {
@@ -801,7 +804,7 @@ async fn every_page_answers_only_the_roles_spec_gives_it() {
         // Forms: a role a form is not for is refused with 403 even with a valid CSRF token, and
         // nothing is written.
         let before = app.sealed().await;
-        let forms: Vec<(String, Vec<(&str, &str)>, [May; 7])> = vec![
+        let forms: Vec<FormWalk> = vec![
             (
                 "/requests/new".into(),
                 vec![("subject", "x")],
