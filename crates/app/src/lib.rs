@@ -19,6 +19,7 @@ pub mod recorder;
 pub mod recording;
 pub mod recording_files;
 pub mod sessions;
+pub mod tenders;
 pub mod time;
 pub mod views;
 

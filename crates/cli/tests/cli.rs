@@ -2764,3 +2764,121 @@ async fn a_meeting_goes_from_request_to_the_public_register_in_a_real_browser() 
     stop(&mut server.0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `glassroom import tenders` on real published OCDS files (release packages, record packages,
+/// line-delimited releases) and on our KZ-BIN fixture: everything is taken in, re-importing changes
+/// nothing, the same releases in reverse order compile to the same records, and a malformed file
+/// is refused with its JSON path (or line) with nothing stored.
+#[tokio::test]
+async fn import_tenders_takes_real_ocds_files_whole_and_refuses_a_bad_one() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/ocds/real");
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/ocds/kz-sample-release-package.json");
+    for backend in backends().await {
+        let env = Env::new(backend, "tenders").await;
+        env.seed("admin");
+        let (ok, out, err) = env.run(&["import", "tenders", ours.to_str().expect("path")]);
+        assert!(ok, "{out}{err}");
+        assert!(out.contains("2 releases read (2 new)"), "{out}");
+        assert!(
+            out.contains("3 awards and contracts of our organisations created or changed"),
+            "{out}"
+        );
+        let (ok, out, _) = env.run(&["import", "tenders", ours.to_str().expect("path")]);
+        assert!(
+            ok && out.contains("(0 new)") && out.contains("0 ocids compiled"),
+            "{out}"
+        );
+        {
+            let expected = [
+                ("release-package-am-armeps.json", 100, 100),
+                ("release-package-pt-impic.json", 100, 100),
+                ("release-package-mx-jalisco.json", 10, 3),
+                ("record-package-mx-jalisco-10records.json", 10, 10),
+                ("release-package-mx-cdmx.json", 12, 4),
+            ];
+            for (file, releases, ocids) in expected {
+                let path = shared.join(file);
+                let (ok, out, err) = env.run(&["import", "tenders", path.to_str().expect("path")]);
+                assert!(ok, "{file}: {out}{err}");
+                assert!(
+                    out.contains(&format!("{releases} releases read ({releases} new)"))
+                        && out.contains(&format!("{ocids} ocids compiled")),
+                    "{file}: {out}"
+                );
+            }
+            // The same twelve releases, one per line in reverse date order, are already there
+            // and compile to the same records.
+            let before = scalar_text(
+                &env,
+                "SELECT compiled FROM ocds_records WHERE ocid = 'OCDS-87SD3T-SEFIN-DRM-A-001-2016'",
+            )
+            .await;
+            let lines = shared.join("releases-mx-cdmx.jsonl");
+            let (ok, out, err) = env.run(&["import", "tenders", lines.to_str().expect("path")]);
+            assert!(ok && out.contains("12 releases read (0 new)"), "{out}{err}");
+            raw_sql(
+                &env,
+                &[
+                    "DELETE FROM ocds_releases WHERE ocid LIKE 'OCDS-87SD3T-SEFIN%'",
+                    "DELETE FROM ocds_records WHERE ocid LIKE 'OCDS-87SD3T-SEFIN%'",
+                ],
+            )
+            .await;
+            let (ok, out, err) = env.run(&["import", "tenders", lines.to_str().expect("path")]);
+            assert!(
+                ok && out.contains("12 releases read (12 new)") && out.contains("4 ocids compiled"),
+                "{out}{err}"
+            );
+            let after = scalar_text(
+                &env,
+                "SELECT compiled FROM ocds_records WHERE ocid = 'OCDS-87SD3T-SEFIN-DRM-A-001-2016'",
+            )
+            .await;
+            let (a, b): (serde_json::Value, serde_json::Value) = (
+                serde_json::from_str(&before).expect("json"),
+                serde_json::from_str(&after).expect("json"),
+            );
+            assert_eq!(
+                a, b,
+                "order of the input does not change the compiled record"
+            );
+            assert!(a["awards"].as_array().is_some_and(|a| !a.is_empty()), "{a}");
+        }
+        let releases = scalar_i64(&env, "SELECT COUNT(*) FROM ocds_releases").await;
+        // Malformed: a bad date deep in a package, a broken line in line-delimited JSON.
+        let bad = write(
+            &env.dir,
+            "bad.json",
+            r#"{"uri": "x", "releases": [{"ocid": "ocds-x-1", "id": "1", "date": "2026-01-01T00:00:00Z"}, {"ocid": "ocds-x-1", "id": "2", "date": "2026-01-02T00:00:00Z", "awards": [{"id": "a", "status": "active"}]}, {"ocid": "ocds-x-1", "id": "3", "date": "not a date"}]}"#,
+        );
+        let (ok, _, err) = env.run(&["import", "tenders", &bad]);
+        assert!(!ok, "refused");
+        assert!(
+            err.contains("nothing was stored")
+                && err.contains("releases[2]")
+                && err.contains("not a date"),
+            "{err}"
+        );
+        let broken = write(
+            &env.dir,
+            "broken.jsonl",
+            "{\"ocid\": \"ocds-x-2\", \"id\": \"1\", \"date\": \"2026-01-01T00:00:00Z\"}\n{\"ocid\": \"ocds-x-2\", \"id\": \"2\", \"date\": \n",
+        );
+        let (ok, _, err) = env.run(&["import", "tenders", &broken]);
+        assert!(!ok && err.contains("line 2"), "{err}");
+        let truncated = write(
+            &env.dir,
+            "truncated.json",
+            r#"{"releases": [{"ocid": "ocds-x-3", "id": "1", "date": "2026-01-01T00:00:00Z"}, {"oc"#,
+        );
+        let (ok, _, err) = env.run(&["import", "tenders", &truncated]);
+        assert!(!ok && err.contains("releases"), "{err}");
+        assert_eq!(
+            scalar_i64(&env, "SELECT COUNT(*) FROM ocds_releases").await,
+            releases,
+            "nothing stored"
+        );
+        env.drop().await;
+    }
+}

@@ -210,6 +210,25 @@ macro_rules! impl_tx {
             async fn awards(&mut self) -> crate::Result<Vec<crate::AwardRow>> {
                 Ok(sqlx::query_as("SELECT id, org_id, business_id, reference, kind, award_date, end_date, active FROM awards ORDER BY id").fetch_all(&mut *self.tx).await?)
             }
+            async fn insert_ocds_release(&mut self, ocid: &str, release_id: &str, date: &str, body: &str) -> crate::Result<bool> {
+                let r = sqlx::query("INSERT INTO ocds_releases (ocid, release_id, date, body) VALUES ($1, $2, $3, $4) ON CONFLICT (ocid, release_id) DO NOTHING")
+                    .bind(ocid).bind(release_id).bind(date).bind(body).execute(&mut *self.tx).await?;
+                Ok(r.rows_affected() > 0)
+            }
+            async fn ocds_releases_of(&mut self, ocid: &str) -> crate::Result<Vec<(String, String)>> {
+                Ok(sqlx::query_as("SELECT date, body FROM ocds_releases WHERE ocid = $1 ORDER BY date, id")
+                    .bind(ocid).fetch_all(&mut *self.tx).await?)
+            }
+            async fn upsert_ocds_record(&mut self, ocid: &str, compiled: &str, releases: i64, at_us: i64) -> crate::Result<()> {
+                sqlx::query("INSERT INTO ocds_records (ocid, compiled, releases, updated_us) VALUES ($1, $2, $3, $4) ON CONFLICT (ocid) DO UPDATE SET compiled = excluded.compiled, releases = excluded.releases, updated_us = excluded.updated_us")
+                    .bind(ocid).bind(compiled).bind(releases).bind(at_us).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn ocds_counts(&mut self) -> crate::Result<(i64, i64)> {
+                let ocids: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ocds_records").fetch_one(&mut *self.tx).await?;
+                let releases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ocds_releases").fetch_one(&mut *self.tx).await?;
+                Ok((ocids, releases))
+            }
             async fn insert_award(&mut self, a: &crate::AwardRow) -> crate::Result<i64> {
                 Ok(sqlx::query_scalar("INSERT INTO awards (org_id, business_id, reference, kind, award_date, end_date, active) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
                     .bind(a.org_id).bind(a.business_id).bind(&a.reference).bind(&a.kind).bind(&a.award_date).bind(&a.end_date).bind(a.active).fetch_one(&mut *self.tx).await?)

@@ -148,6 +148,26 @@ pub trait Tx: Send {
 
     // tender data
     async fn awards(&mut self) -> Result<Vec<AwardRow>>;
+    /// Stores an OCDS release unless one with this ocid and release id is already stored; true if
+    /// it was new.
+    async fn insert_ocds_release(
+        &mut self,
+        ocid: &str,
+        release_id: &str,
+        date: &str,
+        body: &str,
+    ) -> Result<bool>;
+    /// The stored releases of an ocid, oldest first (by date, then as stored): (date, body).
+    async fn ocds_releases_of(&mut self, ocid: &str) -> Result<Vec<(String, String)>>;
+    async fn upsert_ocds_record(
+        &mut self,
+        ocid: &str,
+        compiled: &str,
+        releases: i64,
+        at_us: i64,
+    ) -> Result<()>;
+    /// (ocids, releases) stored.
+    async fn ocds_counts(&mut self) -> Result<(i64, i64)>;
     async fn insert_award(&mut self, a: &AwardRow) -> Result<i64>;
     async fn update_award(&mut self, a: &AwardRow) -> Result<()>;
 

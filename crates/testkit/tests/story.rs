@@ -4,6 +4,8 @@
 mod ledger;
 #[path = "story/pages.rs"]
 mod pages;
+#[path = "story/tenders.rs"]
+mod tenders;
 
 use glassroom_testkit::{Backend, TestApp, almaty, backends};
 use reqwest::StatusCode;

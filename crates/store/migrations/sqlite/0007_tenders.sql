@@ -1,0 +1,17 @@
+-- Imported OCDS releases, kept whole (any scheme, any extension), and each ocid's compiled record
+-- (releases merged by the OCDS rules). Tender winners derived from them go to `awards`.
+CREATE TABLE ocds_releases (
+    id INTEGER PRIMARY KEY,
+    ocid TEXT NOT NULL,
+    release_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (ocid, release_id)
+);
+
+CREATE TABLE ocds_records (
+    ocid TEXT PRIMARY KEY,
+    compiled TEXT NOT NULL,
+    releases INTEGER NOT NULL,
+    updated_us INTEGER NOT NULL
+);
