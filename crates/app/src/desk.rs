@@ -89,6 +89,20 @@ impl App {
             || actor.has_role_for(Role::Compliance, org, &tree))
     }
 
+    /// The award or contract that makes a business a tender winner of an organisation (or its
+    /// subtree) today, under the organisation's look-back: what the scheduling screen shows.
+    pub async fn tender_status(
+        &self,
+        org: i64,
+        business: i64,
+    ) -> Result<Option<glassroom_domain::Award>, AppError> {
+        let mut tx = self.store.read().await?;
+        let dir = self.directory(&mut *tx).await?;
+        let today = dir.calendar(org)?.time_zone().to_datetime(self.clock.now()).date();
+        let policy = dir.policy(org, today)?;
+        Ok(dir.tender_award(org, business, today, policy.tender_lookback_months()))
+    }
+
     /// The meetings a commission member sits on, newest first.
     pub async fn assigned(&self, actor: &Actor) -> Result<Vec<RegisterItem>, AppError> {
         let person = match actor.person_id {

@@ -1461,6 +1461,8 @@ struct SchedulePage {
     subject: String,
     business: String,
     wished: String,
+    /// The award or contract that makes the business a tender winner of this organisation.
+    tender: Option<String>,
     form: ScheduleForm,
     rooms: Vec<(String, String)>,
     commission: Vec<(String, String, bool)>,
@@ -1560,6 +1562,17 @@ async fn schedule_page(
             subject: m.subject.clone(),
             business: format!("{} ({})", m.business.name, m.business.bin),
             wished: ui.span(Some(m.wished_from), Some(m.wished_to)),
+            tender: match s.app.tender_status(m.organisation.id, m.business.id).await {
+                Ok(Some(a)) => Some(ui.ta(
+                    "schedule-tender-winner",
+                    &[
+                        ("reference", a.reference.clone()),
+                        ("date", a.date.to_string()),
+                    ],
+                )),
+                Ok(None) => None,
+                Err(e) => return error_page(ui, &e),
+            },
             form,
             rooms,
             commission,

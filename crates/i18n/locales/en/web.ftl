@@ -266,3 +266,5 @@ admin-no-account = No account with this login.
 admin-done-password = The password is set; the change is written to the log.
 admin-done-directory = The directory is imported.
 violation-open = open
+schedule-tender-label = Tender winner.
+schedule-tender-winner = Holds { $reference } of this organisation (from { $date }): a meeting outside working hours is forbidden.

@@ -266,3 +266,5 @@ admin-no-account = Мұндай логинмен есептік жазба жо�
 admin-done-password = Құпиясөз орнатылды; өзгеріс журналға жазылды.
 admin-done-directory = Анықтамалық импортталды.
 violation-open = ашық
+schedule-tender-label = Тендер жеңімпазы.
+schedule-tender-winner = Осы ұйымның { $reference } шарты немесе шешімі бар ({ $date } бастап): жұмыс уақытынан тыс кездесуге тыйым салынады.

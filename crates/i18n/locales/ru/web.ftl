@@ -266,3 +266,5 @@ admin-no-account = Нет учётной записи с таким логино
 admin-done-password = Пароль задан; изменение записано в журнал.
 admin-done-directory = Справочник импортирован.
 violation-open = открыто
+schedule-tender-label = Победитель тендера.
+schedule-tender-winner = Договор или решение { $reference } этой организации (от { $date }): встреча вне рабочего времени запрещена.

@@ -521,6 +521,11 @@ async fn an_official_sees_every_rule_verdict_before_scheduling() {
             html.contains("Переговорная 101") && html.contains("Омарова"),
             "{html}"
         );
+        // The business's tender-winner status, with the contract that makes it so.
+        assert!(
+            html.contains("Победитель тендера.") && html.contains("KZ-GZ-2026-0412"),
+            "{html}"
+        );
         let room = app.id("room", "akimat-101").await.to_string();
         let members = [
             app.id("person", "omarova").await.to_string(),
