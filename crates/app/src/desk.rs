@@ -98,7 +98,11 @@ impl App {
     ) -> Result<Option<glassroom_domain::Award>, AppError> {
         let mut tx = self.store.read().await?;
         let dir = self.directory(&mut *tx).await?;
-        let today = dir.calendar(org)?.time_zone().to_datetime(self.clock.now()).date();
+        let today = dir
+            .calendar(org)?
+            .time_zone()
+            .to_datetime(self.clock.now())
+            .date();
         let policy = dir.policy(org, today)?;
         Ok(dir.tender_award(org, business, today, policy.tender_lookback_months()))
     }

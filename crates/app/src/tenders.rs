@@ -7,7 +7,7 @@
 //! write transaction that stores it; a malformed file stops the import with the JSON path (and
 //! line, for line-delimited files) and the transaction is dropped, so nothing from it is stored.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{BufRead, Read};
 use std::sync::Arc;
@@ -23,6 +23,9 @@ use crate::context::OrgTree;
 use crate::time::to_us;
 use crate::{App, AppError, FieldError, events};
 
+/// Releases stored per statement.
+const BATCH: usize = 64;
+
 /// The identifier scheme of Kazakhstan's business identification numbers in OCDS.
 pub const KZ_BIN: &str = "KZ-BIN";
 
@@ -34,6 +37,64 @@ pub struct ReadRelease {
     /// The release date, normalised to UTC (RFC 3339), so dates order as text.
     pub date: String,
     pub body: String,
+    /// What the tender-winner derivation reads of it (`ocid`, `date`, `parties`, `buyer`,
+    /// `awards`, `contracts`), parsed while reading, on the reader's thread.
+    pub slim: Option<Value>,
+}
+
+/// A release compiled on its own: what the record of an ocid with this one release is.
+#[derive(Debug)]
+pub struct Alone {
+    pub compiled: String,
+}
+
+/// Compiles a single release from its top-level keys without building the whole document: the
+/// keys are copied as written, `tag` becomes `["compiled"]` and `id` `{ocid}-{date}`, as
+/// [`compile`] gives for one release (a value holding a `null` goes through the merge, which
+/// drops it). `None` where the shortcut does not apply (escaped keys): the full merge runs.
+/// The parts of a release the tender-winner derivation reads, without building the rest.
+pub fn slim(body: &str) -> Option<Value> {
+    let top: BTreeMap<&str, &RawValue> = serde_json::from_str(body).ok()?;
+    let mut slim = Map::new();
+    for k in ["ocid", "date", "parties", "buyer", "awards", "contracts"] {
+        if let Some(v) = top.get(k) {
+            slim.insert(k.into(), serde_json::from_str(v.get()).ok()?);
+        }
+    }
+    Some(Value::Object(slim))
+}
+
+pub fn alone(body: &str) -> Option<Alone> {
+    let top: BTreeMap<&str, &RawValue> = serde_json::from_str(body).ok()?;
+    let text = |k: &str| {
+        top.get(k)
+            .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+    };
+    let (ocid, date) = (text("ocid")?, text("date").unwrap_or_default());
+    let mut out = String::with_capacity(body.len() + 64);
+    out.push('{');
+    for (k, v) in &top {
+        if matches!(*k, "tag" | "id") || v.get() == "null" {
+            continue;
+        }
+        out.push_str(&serde_json::to_string(k).ok()?);
+        out.push(':');
+        if v.get().contains("null") {
+            // The merge drops nested nulls: this one value goes through it.
+            let mut src = Map::new();
+            src.insert((*k).to_owned(), serde_json::from_str(v.get()).ok()?);
+            let mut merged = Map::new();
+            merge(&mut merged, &src);
+            out.push_str(&serde_json::to_string(merged.get(*k)?).ok()?);
+        } else {
+            out.push_str(v.get());
+        }
+        out.push(',');
+    }
+    out.push_str("\"tag\":[\"compiled\"],\"id\":");
+    out.push_str(&serde_json::to_string(&format!("{ocid}-{date}")).ok()?);
+    out.push('}');
+    Some(Alone { compiled: out })
 }
 
 /// Why a file was refused: where (JSON path, and line for line-delimited files) and what.
@@ -135,6 +196,7 @@ fn release(raw: &RawValue, at: &str, sink: Sink<'_>) -> Result<bool, ReadError> 
         id,
         date,
         body: raw.get().to_owned(),
+        slim: slim(raw.get()),
     })?;
     Ok(true)
 }
@@ -688,31 +750,95 @@ impl App {
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
         let mut report = TenderReport::default();
-        let mut touched = BTreeSet::new();
-        let mut store_error = None;
-        while let Some(r) = rx_rel.recv().await {
-            report.releases += 1;
-            match tx
-                .insert_ocds_release(&r.ocid, &r.id, &r.date, &r.body)
-                .await
-            {
-                Ok(true) => {
-                    report.new_releases += 1;
-                    touched.insert(r.ocid);
+        let tree = OrgTree::load(&mut *tx).await?;
+        let org_by_bin: BTreeMap<String, i64> = tree
+            .orgs
+            .iter()
+            .filter_map(|o| Some((o.bin.clone()?, o.id)))
+            .collect();
+        let mut awards = tx.awards().await?;
+        let mut w = Winners {
+            org_by_bin: &org_by_bin,
+            awards: &mut awards,
+            source,
+            now,
+        };
+        // Ocids with a new release in this file; those to compile from all their stored releases
+        // at the end (a second release in this file, or releases stored before), with whether
+        // their first release was counted as another buyer's.
+        let mut seen: HashMap<String, bool> = HashMap::new();
+        let mut again: BTreeMap<String, bool> = BTreeMap::new();
+        let mut failed: Option<AppError> = None;
+        // Releases are stored a batch at a time (one statement each for releases and records).
+        let mut batch: Vec<ReadRelease> = Vec::with_capacity(BATCH);
+        while let Some(first) = rx_rel.recv().await {
+            batch.clear();
+            batch.push(first);
+            while batch.len() < BATCH {
+                match rx_rel.try_recv() {
+                    Ok(r) => batch.push(r),
+                    Err(_) => break,
                 }
-                Ok(false) => {}
-                Err(e) => {
-                    store_error = Some(e);
-                    break;
+            }
+            report.releases += batch.len() as u64;
+            let step = async {
+                let rows: Vec<(&str, &str, &str, &str)> = batch
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.ocid.as_str(),
+                            r.id.as_str(),
+                            r.date.as_str(),
+                            r.body.as_str(),
+                        )
+                    })
+                    .collect();
+                let new = tx.insert_ocds_releases(&rows).await?;
+                report.new_releases += new.len() as u64;
+                // The usual case, an ocid's one release: its record and awards straight away.
+                let mut alone_now: Vec<&ReadRelease> = Vec::new();
+                // (an ocid's one release needs no compiled copy: it is its own compiled release)
+                for i in new {
+                    let r = &batch[i];
+                    if let Some(counted) = seen.get(&r.ocid) {
+                        again.entry(r.ocid.clone()).or_insert(*counted);
+                        alone_now.retain(|x| x.ocid != r.ocid);
+                        continue;
+                    }
+                    seen.insert(r.ocid.clone(), false);
+                    if r.slim.is_some() {
+                        alone_now.push(r);
+                    } else {
+                        again.insert(r.ocid.clone(), false);
+                    }
                 }
+                let records: Vec<&str> = alone_now.iter().map(|r| r.ocid.as_str()).collect();
+                let stored = tx.insert_ocds_records(&records, to_us(now)).await?;
+                for (i, r) in alone_now.iter().enumerate() {
+                    let Some(slim) = &r.slim else { continue };
+                    if !stored.contains(&i) {
+                        // It had a record already: compile it from all its releases.
+                        again.insert(r.ocid.clone(), false);
+                        continue;
+                    }
+                    if !w.apply(&mut *tx, &r.ocid, slim, &mut report).await? {
+                        report.foreign_buyers += 1;
+                        seen.insert(r.ocid.clone(), true);
+                    }
+                }
+                Ok::<(), AppError>(())
+            };
+            if let Err(e) = step.await {
+                failed = Some(e);
+                break;
             }
         }
         drop(rx_rel);
         let read = reader
             .await
             .map_err(|e| AppError::Internal(format!("reading the file: {e}")))?;
-        if let Some(e) = store_error {
-            return Err(e.into());
+        if let Some(e) = failed {
+            return Err(e);
         }
         if let Err(e) = read {
             return Err(AppError::Invalid(vec![FieldError::new(
@@ -721,16 +847,10 @@ impl App {
                 e.reason,
             )]));
         }
-        // Compile each ocid the file brought something new to, and follow its awards.
-        let tree = OrgTree::load(&mut *tx).await?;
-        let org_by_bin: BTreeMap<String, i64> = tree
-            .orgs
-            .iter()
-            .filter_map(|o| Some((o.bin.clone()?, o.id)))
-            .collect();
-        let mut awards = tx.awards().await?;
-        report.ocids = touched.len() as u64;
-        for ocid in &touched {
+        report.ocids = seen.len() as u64;
+        drop(seen);
+        // Ocids with several releases: compiled from all they have, oldest first.
+        for (ocid, counted_foreign) in &again {
             let rows = tx.ocds_releases_of(ocid).await?;
             let releases: Vec<Value> = rows
                 .iter()
@@ -744,79 +864,11 @@ impl App {
                 to_us(now),
             )
             .await?;
-            let (buyer, won) = winners(&compiled);
-            let Some(org_id) = buyer.as_ref().and_then(|b| org_by_bin.get(b)).copied() else {
+            if *counted_foreign {
+                report.foreign_buyers -= 1;
+            }
+            if !w.apply(&mut *tx, ocid, &compiled, &mut report).await? {
                 report.foreign_buyers += 1;
-                continue;
-            };
-            for w in won {
-                let business_id = match tx.business_by_bin(&w.supplier_bin).await? {
-                    Some(b) => b.id,
-                    None => {
-                        tx.insert_business(&BusinessRow {
-                            id: 0,
-                            bin: w.supplier_bin.clone(),
-                            name: if w.supplier_name.is_empty() {
-                                w.supplier_bin.clone()
-                            } else {
-                                w.supplier_name.clone()
-                            },
-                            address: None,
-                        })
-                        .await?
-                    }
-                };
-                let mut row = AwardRow {
-                    id: 0,
-                    org_id,
-                    business_id,
-                    reference: w.reference.clone(),
-                    kind: w.kind.into(),
-                    award_date: w.date.clone().unwrap_or_else(|| ocid_day(&compiled)),
-                    end_date: w.end.clone(),
-                    active: w.active,
-                };
-                let data = json!({"ocid": ocid, "buyer": w.buyer_bin, "business": w.supplier_bin, "reference": row.reference, "kind": row.kind, "date": row.award_date, "end": row.end_date, "active": row.active, "source": source});
-                match awards.iter().find(|a| {
-                    a.org_id == org_id && a.kind == row.kind && a.reference == row.reference
-                }) {
-                    Some(old)
-                        if AwardRow {
-                            id: old.id,
-                            ..row.clone()
-                        } == *old =>
-                    {
-                        report.awards_unchanged += 1;
-                    }
-                    Some(old) => {
-                        row.id = old.id;
-                        tx.update_award(&row).await?;
-                        events::record(
-                            &mut *tx,
-                            now,
-                            "tender.award",
-                            &format!("business:{}", w.supplier_bin),
-                            None,
-                            data,
-                        )
-                        .await?;
-                        report.awards_changed += 1;
-                    }
-                    None => {
-                        row.id = tx.insert_award(&row).await?;
-                        events::record(
-                            &mut *tx,
-                            now,
-                            "tender.award",
-                            &format!("business:{}", w.supplier_bin),
-                            None,
-                            data,
-                        )
-                        .await?;
-                        awards.push(row);
-                        report.awards_changed += 1;
-                    }
-                }
             }
         }
         if report.new_releases > 0 {
@@ -835,6 +887,112 @@ impl App {
         }
         tx.commit().await?;
         Ok(report)
+    }
+}
+
+impl App {
+    /// An ocid's compiled release, as stored or, for an ocid with one release, made from it.
+    pub async fn ocds_record(&self, ocid: &str) -> Result<Option<Value>, AppError> {
+        let mut tx = self.store.read().await?;
+        let Some((compiled, _)) = tx.ocds_record(ocid).await? else {
+            return Ok(None);
+        };
+        if let Some(text) = compiled {
+            return Ok(serde_json::from_str(&text).ok());
+        }
+        let rows = tx.ocds_releases_of(ocid).await?;
+        if let [(_, body)] = rows.as_slice()
+            && let Some(a) = alone(body)
+        {
+            return Ok(serde_json::from_str(&a.compiled).ok());
+        }
+        let releases: Vec<Value> = rows
+            .iter()
+            .filter_map(|(_, body)| serde_json::from_str(body).ok())
+            .collect();
+        Ok(Some(compile(&releases)))
+    }
+}
+
+/// Turns a compiled record's awards and contracts into tender awards of our organisations.
+struct Winners<'a> {
+    org_by_bin: &'a BTreeMap<String, i64>,
+    awards: &'a mut Vec<AwardRow>,
+    source: &'a str,
+    now: jiff::Timestamp,
+}
+
+impl Winners<'_> {
+    /// False when the buyer is none of our organisations.
+    async fn apply(
+        &mut self,
+        tx: &mut dyn glassroom_store::Tx,
+        ocid: &str,
+        compiled: &Value,
+        report: &mut TenderReport,
+    ) -> Result<bool, AppError> {
+        let (buyer, won) = winners(compiled);
+        let Some(org_id) = buyer.as_ref().and_then(|b| self.org_by_bin.get(b)).copied() else {
+            return Ok(false);
+        };
+        for w in won {
+            let business_id = match tx.business_by_bin(&w.supplier_bin).await? {
+                Some(b) => b.id,
+                None => {
+                    tx.insert_business(&BusinessRow {
+                        id: 0,
+                        bin: w.supplier_bin.clone(),
+                        name: if w.supplier_name.is_empty() {
+                            w.supplier_bin.clone()
+                        } else {
+                            w.supplier_name.clone()
+                        },
+                        address: None,
+                    })
+                    .await?
+                }
+            };
+            let mut row = AwardRow {
+                id: 0,
+                org_id,
+                business_id,
+                reference: w.reference.clone(),
+                kind: w.kind.into(),
+                award_date: w.date.clone().unwrap_or_else(|| ocid_day(compiled)),
+                end_date: w.end.clone(),
+                active: w.active,
+            };
+            let data = json!({"ocid": ocid, "buyer": w.buyer_bin, "business": w.supplier_bin, "reference": row.reference, "kind": row.kind, "date": row.award_date, "end": row.end_date, "active": row.active, "source": self.source});
+            let subject = format!("business:{}", w.supplier_bin);
+            match self
+                .awards
+                .iter_mut()
+                .find(|a| a.org_id == org_id && a.kind == row.kind && a.reference == row.reference)
+            {
+                Some(old)
+                    if AwardRow {
+                        id: old.id,
+                        ..row.clone()
+                    } == *old =>
+                {
+                    report.awards_unchanged += 1;
+                }
+                Some(old) => {
+                    row.id = old.id;
+                    tx.update_award(&row).await?;
+                    *old = row;
+                    events::record(tx, self.now, "tender.award", &subject, None, data).await?;
+                    report.awards_changed += 1;
+                }
+                None => {
+                    row.id = tx.insert_award(&row).await?;
+                    self.awards.push(row);
+                    events::record(tx, self.now, "tender.award", &subject, None, data).await?;
+                    report.awards_changed += 1;
+                }
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -881,6 +1039,31 @@ mod tests {
         )
         .expect_err("refused");
         assert!(e.at.starts_with("line 2"), "{e}");
+    }
+
+    #[test]
+    fn a_single_release_compiles_the_same_by_the_shortcut_as_by_the_merge() {
+        for file in [
+            "release-package-am-armeps.json",
+            "release-package-pt-impic.json",
+            "release-package-mx-cdmx.json",
+        ] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../data/ocds/real")
+                .join(file);
+            let text = std::fs::read_to_string(&path).expect("sample");
+            let package: Value = serde_json::from_str(&text).expect("json");
+            let mut shortcut = 0;
+            for r in package["releases"].as_array().expect("releases") {
+                let body = r.to_string();
+                if let Some(a) = alone(&body) {
+                    let fast: Value = serde_json::from_str(&a.compiled).expect("compiled json");
+                    assert_eq!(fast, compile(std::slice::from_ref(r)), "{file}");
+                    shortcut += 1;
+                }
+            }
+            assert!(shortcut > 0, "{file}: the shortcut applied to none");
+        }
     }
 
     #[test]

@@ -210,14 +210,39 @@ macro_rules! impl_tx {
             async fn awards(&mut self) -> crate::Result<Vec<crate::AwardRow>> {
                 Ok(sqlx::query_as("SELECT id, org_id, business_id, reference, kind, award_date, end_date, active FROM awards ORDER BY id").fetch_all(&mut *self.tx).await?)
             }
-            async fn insert_ocds_release(&mut self, ocid: &str, release_id: &str, date: &str, body: &str) -> crate::Result<bool> {
-                let r = sqlx::query("INSERT INTO ocds_releases (ocid, release_id, date, body) VALUES ($1, $2, $3, $4) ON CONFLICT (ocid, release_id) DO NOTHING")
-                    .bind(ocid).bind(release_id).bind(date).bind(body).execute(&mut *self.tx).await?;
-                Ok(r.rows_affected() > 0)
-            }
             async fn ocds_releases_of(&mut self, ocid: &str) -> crate::Result<Vec<(String, String)>> {
                 Ok(sqlx::query_as("SELECT date, body FROM ocds_releases WHERE ocid = $1 ORDER BY date, id")
                     .bind(ocid).fetch_all(&mut *self.tx).await?)
+            }
+            async fn insert_ocds_releases(&mut self, rows: &[(&str, &str, &str, &str)]) -> crate::Result<Vec<usize>> {
+                if rows.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO ocds_releases (ocid, release_id, date, body) ");
+                q.push_values(rows, |mut b, r| {
+                    b.push_bind(r.0.to_owned()).push_bind(r.1.to_owned()).push_bind(r.2.to_owned()).push_bind(r.3.to_owned());
+                });
+                q.push(" ON CONFLICT (ocid, release_id) DO NOTHING RETURNING ocid, release_id");
+                let done: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *self.tx).await?;
+                let done: std::collections::HashSet<(String, String)> = done.into_iter().collect();
+                Ok(rows.iter().enumerate().filter(|(_, r)| done.contains(&(r.0.to_owned(), r.1.to_owned()))).map(|(i, _)| i).collect())
+            }
+            async fn insert_ocds_records(&mut self, ocids: &[&str], at_us: i64) -> crate::Result<Vec<usize>> {
+                if ocids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO ocds_records (ocid, compiled, releases, updated_us) ");
+                q.push_values(ocids, |mut b, o| {
+                    b.push_bind((*o).to_owned()).push_bind(None::<String>).push_bind(1_i64).push_bind(at_us);
+                });
+                q.push(" ON CONFLICT (ocid) DO NOTHING RETURNING ocid");
+                let done: Vec<String> = q.build_query_scalar().fetch_all(&mut *self.tx).await?;
+                let done: std::collections::HashSet<String> = done.into_iter().collect();
+                Ok(ocids.iter().enumerate().filter(|(_, o)| done.contains(**o)).map(|(i, _)| i).collect())
+            }
+            async fn ocds_record(&mut self, ocid: &str) -> crate::Result<Option<(Option<String>, i64)>> {
+                Ok(sqlx::query_as("SELECT compiled, releases FROM ocds_records WHERE ocid = $1")
+                    .bind(ocid).fetch_optional(&mut *self.tx).await?)
             }
             async fn upsert_ocds_record(&mut self, ocid: &str, compiled: &str, releases: i64, at_us: i64) -> crate::Result<()> {
                 sqlx::query("INSERT INTO ocds_records (ocid, compiled, releases, updated_us) VALUES ($1, $2, $3, $4) ON CONFLICT (ocid) DO UPDATE SET compiled = excluded.compiled, releases = excluded.releases, updated_us = excluded.updated_us")

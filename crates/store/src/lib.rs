@@ -148,17 +148,20 @@ pub trait Tx: Send {
 
     // tender data
     async fn awards(&mut self) -> Result<Vec<AwardRow>>;
-    /// Stores an OCDS release unless one with this ocid and release id is already stored; true if
-    /// it was new.
-    async fn insert_ocds_release(
+    /// Stores releases (ocid, release id, date, body) not stored yet, in one statement; returns
+    /// the positions in `rows` of those that were new.
+    async fn insert_ocds_releases(
         &mut self,
-        ocid: &str,
-        release_id: &str,
-        date: &str,
-        body: &str,
-    ) -> Result<bool>;
+        rows: &[(&str, &str, &str, &str)],
+    ) -> Result<Vec<usize>>;
     /// The stored releases of an ocid, oldest first (by date, then as stored): (date, body).
     async fn ocds_releases_of(&mut self, ocid: &str) -> Result<Vec<(String, String)>>;
+    /// Stores the records of ocids with one release (no compiled copy: it is that release) for
+    /// ocids that have none yet; returns the positions of those stored.
+    async fn insert_ocds_records(&mut self, ocids: &[&str], at_us: i64) -> Result<Vec<usize>>;
+    /// An ocid's record: its compiled release (None: the ocid's one release is it) and how many
+    /// releases it has.
+    async fn ocds_record(&mut self, ocid: &str) -> Result<Option<(Option<String>, i64)>>;
     async fn upsert_ocds_record(
         &mut self,
         ocid: &str,

@@ -9,6 +9,8 @@
 //! * `parse-ignored`: `serde_json` reads the whole file without building anything (`IgnoredAny`);
 //! * `parse-value`: `serde_json` reads it into a `serde_json::Value` (only for files up to 256 MB:
 //!   the whole document is then in memory, several times its size);
+//! * `read`: our streaming reader alone (every release checked and its winner parts parsed), into
+//!   a sink that drops it;
 //! * `import`: `App::import_tenders` into a fresh SQLite store (stream, store every release,
 //!   compile every ocid, derive awards, commit).
 //!
@@ -88,6 +90,15 @@ async fn phase(which: &str, file: &Path) -> anyhow::Result<()> {
                 .map(|_: serde::de::IgnoredAny| ())
                 .context("parse")?;
         }
+        "read" => {
+            let f = std::fs::File::open(file)?;
+            let mut sink = |r: glassroom_app::tenders::ReadRelease| {
+                std::hint::black_box(r);
+                Ok(())
+            };
+            releases = glassroom_app::tenders::read_package(f, &mut sink)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
         "parse-value" => {
             let f = BufReader::with_capacity(1 << 20, std::fs::File::open(file)?);
             let v: Value = serde_json::from_reader(f)?;
@@ -144,19 +155,24 @@ async fn main() -> anyhow::Result<()> {
         return phase(&which, &file).await;
     }
     let mb: u64 = arg("--mb", 100);
-    let file = std::env::temp_dir().join(format!("glassroom-ocds-bench-{}.json", std::process::id()));
+    let file =
+        std::env::temp_dir().join(format!("glassroom-ocds-bench-{}.json", std::process::id()));
     let size = generate(&file, mb)?;
     println!("file: {} ({:.1} MB)", file.display(), size as f64 / 1e6);
     let mut phases = vec!["parse-ignored"];
     if mb <= 256 {
         phases.push("parse-value");
     }
+    phases.push("read");
     phases.push("import");
     let mut rows = Vec::new();
     for p in phases {
         let (secs, kb, n) = run_child(p, &file)?;
         let mbps = size as f64 / 1e6 / secs;
-        println!("  {p:<14} {secs:>8.2} s  {mbps:>8.1} MB/s  peak {:>8.1} MB  releases {n}", kb as f64 / 1024.0);
+        println!(
+            "  {p:<14} {secs:>8.2} s  {mbps:>8.1} MB/s  peak {:>8.1} MB  releases {n}",
+            kb as f64 / 1024.0
+        );
         rows.push((p, mbps, kb));
     }
     let _ = std::fs::remove_file(&file);

@@ -1,5 +1,7 @@
--- Imported OCDS releases, kept whole (any scheme, any extension), and each ocid's compiled record
--- (releases merged by the OCDS rules). Tender winners derived from them go to `awards`.
+-- Imported OCDS releases, kept whole (any scheme, any extension), and each ocid's record: its
+-- compiled release (releases merged by the OCDS rules), or NULL when the ocid has one release, whose
+-- compiled form is that release itself (tag "compiled", id "{ocid}-{date}"; see docs/TENDERS.md).
+-- Tender winners derived from them go to `awards`.
 CREATE TABLE ocds_releases (
     id INTEGER PRIMARY KEY,
     ocid TEXT NOT NULL,
@@ -11,7 +13,7 @@ CREATE TABLE ocds_releases (
 
 CREATE TABLE ocds_records (
     ocid TEXT PRIMARY KEY,
-    compiled TEXT NOT NULL,
+    compiled TEXT,
     releases INTEGER NOT NULL,
     updated_us INTEGER NOT NULL
 );

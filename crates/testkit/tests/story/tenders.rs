@@ -79,6 +79,16 @@ async fn an_imported_ocds_award_makes_its_supplier_a_tender_winner() {
             .expect("imports");
         assert_eq!((report.releases, report.new_releases, report.ocids), (2, 2, 1));
         assert_eq!(report.awards_changed, 3, "{report:?}");
+        let record = app
+            .app
+            .ocds_record("ocds-kz0001-ASA-2026-031")
+            .await
+            .expect("read")
+            .expect("record");
+        assert_eq!(record["tag"], serde_json::json!(["compiled"]));
+        assert_eq!(record["tender"]["status"], "complete", "the later release wins");
+        assert_eq!(record["tender"]["title"], "Автоматизация учёта водопотребления", "kept from the first");
+        assert_eq!(record["awards"].as_array().map(Vec::len), Some(2));
         // Importing it again changes nothing.
         let file = std::fs::File::open(FIXTURE).expect("fixture");
         let again = app
