@@ -360,3 +360,77 @@ impl App {
 pub fn at(us: i64) -> Timestamp {
     from_us(us)
 }
+
+/// Whose calendar a public feed is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    Room,
+    Official,
+    Organisation,
+}
+
+/// A public calendar: its name and the listed meetings in it.
+#[derive(Debug, Clone)]
+pub struct CalendarFeed {
+    pub name: String,
+    pub meetings: Vec<RegisterItem>,
+}
+
+/// Days back and ahead a feed covers.
+const FEED_PAST_DAYS: i64 = 90;
+const FEED_AHEAD_DAYS: i64 = 400;
+
+impl App {
+    /// The meetings of a room, an official (as host) or an organisation (and its subtree) that the
+    /// public register lists, from 90 days ago to 400 days ahead: what an iCalendar feed serves.
+    pub async fn calendar_feed(&self, feed: Feed, code: &str) -> Result<CalendarFeed, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.read().await?;
+        let dir = self.directory(&mut *tx).await?;
+        let mut filter = WorkFilter {
+            listed: true,
+            from_us: Some(to_us(now) - FEED_PAST_DAYS * 86_400_000_000),
+            to_us: Some(to_us(now) + FEED_AHEAD_DAYS * 86_400_000_000),
+            limit: 2000,
+            ..Default::default()
+        };
+        let name = match feed {
+            Feed::Room => {
+                let room = dir
+                    .rooms
+                    .values()
+                    .find(|r| r.code == code)
+                    .ok_or(AppError::NotFound("room"))?;
+                filter.room_id = Some(room.id);
+                room.name.clone()
+            }
+            Feed::Official => {
+                let person = dir
+                    .people
+                    .values()
+                    .find(|p| p.code == code)
+                    .filter(|p| dir.has_role(p.id, "official", |_| true))
+                    .ok_or(AppError::NotFound("official"))?;
+                filter.host_id = Some(person.id);
+                person.full_name.clone()
+            }
+            Feed::Organisation => {
+                let org = dir
+                    .tree
+                    .by_code(code)
+                    .ok_or(AppError::NotFound("organisation"))?;
+                filter.org_ids = Some(dir.tree.subtree(org.id));
+                org.name_ru.clone()
+            }
+        };
+        let mut rows = tx.meetings_for(&filter).await?;
+        rows.reverse();
+        Ok(CalendarFeed {
+            name,
+            meetings: rows
+                .into_iter()
+                .map(|r| register_item(r, &dir.tree))
+                .collect(),
+        })
+    }
+}

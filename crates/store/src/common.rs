@@ -485,6 +485,12 @@ macro_rules! impl_tx {
                 if let Some(s) = &f.status {
                     q.push(" AND m.status = ").push_bind(s.clone());
                 }
+                if let Some(r) = f.room_id {
+                    q.push(" AND m.room_id = ").push_bind(r);
+                }
+                if f.listed {
+                    q.push(" AND m.listed");
+                }
                 if let Some(from) = f.from_us {
                     q.push(" AND m.start_us >= ").push_bind(from);
                 }

@@ -297,6 +297,9 @@ pub struct WorkFilter {
     pub commission_member: Option<i64>,
     pub business_id: Option<i64>,
     pub status: Option<String>,
+    pub room_id: Option<i64>,
+    /// Only meetings the public register lists (from `scheduled` on).
+    pub listed: bool,
     /// Scheduled to start at or after this instant (µs).
     pub from_us: Option<i64>,
     /// Scheduled to start before this instant (µs).

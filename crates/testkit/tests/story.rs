@@ -2,6 +2,8 @@
 
 #[path = "story/ledger.rs"]
 mod ledger;
+#[path = "story/open_data.rs"]
+mod open_data;
 #[path = "story/pages.rs"]
 mod pages;
 #[path = "story/tenders.rs"]

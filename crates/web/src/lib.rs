@@ -6,6 +6,7 @@ mod desk;
 mod dto;
 mod extract;
 mod handlers;
+mod ical;
 mod log;
 mod metrics;
 mod pages;
@@ -79,6 +80,7 @@ pub fn router(app: App) -> Router {
         .route("/inputs/{id}/state", put(handlers::set_input_state))
         .route("/inputs/health", get(recordings::health))
         .route("/violations", get(handlers::violations))
+        .route("/calendars/{kind}/{file}", get(ical::feed))
         .route("/log/checkpoint", get(log::checkpoint_json))
         .route("/log/proof/inclusion", get(log::inclusion))
         .route("/log/proof/consistency", get(log::consistency))
