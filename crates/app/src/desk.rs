@@ -434,3 +434,15 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The commission members of these (listed) meetings, for the open-data participants file:
+    /// (meeting, name, position, checked in, signed). Officials only: no private person's data.
+    pub async fn commissions_of(
+        &self,
+        meeting_ids: &[i64],
+    ) -> Result<Vec<(i64, String, String, bool, bool)>, AppError> {
+        let mut tx = self.store.read().await?;
+        Ok(tx.commissions_of(meeting_ids).await?)
+    }
+}

@@ -508,6 +508,18 @@ macro_rules! impl_tx {
                 Ok(sqlx::query_as("SELECT id, meeting_id, rule, justification, account_id, at_us FROM overrides WHERE meeting_id = $1 ORDER BY id")
                     .bind(meeting_id).fetch_all(&mut *self.tx).await?)
             }
+            async fn commissions_of(&mut self, meeting_ids: &[i64]) -> crate::Result<Vec<(i64, String, String, bool, bool)>> {
+                if meeting_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT c.meeting_id, p.full_name, p.position_ru, c.checked_in_us IS NOT NULL, c.signed_us IS NOT NULL FROM meeting_commission c JOIN people p ON p.id = c.person_id WHERE c.meeting_id IN (");
+                let mut sep = q.separated(", ");
+                for id in meeting_ids {
+                    sep.push_bind(*id);
+                }
+                q.push(") ORDER BY c.meeting_id, p.full_name");
+                Ok(q.build_query_as().fetch_all(&mut *self.tx).await?)
+            }
             async fn overrides_in(&mut self, org_ids: &[i64], limit: i64) -> crate::Result<Vec<crate::OverrideListRow>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT o.id, o.meeting_id, m.org_id, m.subject, o.rule, o.justification, a.login, o.at_us FROM overrides o JOIN meetings m ON m.id = o.meeting_id JOIN accounts a ON a.id = o.account_id WHERE m.org_id IN (");
                 let mut sep = q.separated(", ");

@@ -212,6 +212,12 @@ pub trait Tx: Send {
     async fn meetings_for(&mut self, f: &WorkFilter) -> Result<Vec<RegisterRow>>;
     async fn insert_override(&mut self, o: &OverrideRow) -> Result<i64>;
     async fn overrides(&mut self, meeting_id: i64) -> Result<Vec<OverrideRow>>;
+    /// The commission members of these meetings: (meeting, name, position in Russian, checked in,
+    /// signed).
+    async fn commissions_of(
+        &mut self,
+        meeting_ids: &[i64],
+    ) -> Result<Vec<(i64, String, String, bool, bool)>>;
     /// The newest overrides of meetings of these organisations.
     async fn overrides_in(&mut self, org_ids: &[i64], limit: i64) -> Result<Vec<OverrideListRow>>;
     async fn insert_violation(&mut self, v: &ViolationRow) -> Result<i64>;

@@ -141,13 +141,8 @@ pub async fn healthz(State(s): State<AppState>, ReqLang(lang): ReqLang) -> ApiRe
     }))
 }
 
-/// The public register: meetings from `scheduled` on, newest first.
-#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", params(RegisterParams), responses((status = 200, description = "OK", body = RegisterPageDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
-pub async fn register(
-    State(s): State<AppState>,
-    ReqLang(lang): ReqLang,
-    QueryParams(p): QueryParams<RegisterParams>,
-) -> ApiResult<Json<RegisterPageDto>> {
+/// The register's query from its URL parameters (instants in RFC 3339).
+pub(crate) fn register_query(p: &RegisterParams) -> Result<RegisterQuery, AppError> {
     let mut errors = Vec::new();
     let mut parse = |field: &str, v: &Option<String>| match v {
         Some(v) => match crate::extract::instant(field, v) {
@@ -162,9 +157,9 @@ pub async fn register(
     let from = parse("from", &p.from);
     let to = parse("to", &p.to);
     if !errors.is_empty() {
-        return Err(ApiError(AppError::Invalid(errors), lang));
+        return Err(AppError::Invalid(errors));
     }
-    let query = RegisterQuery {
+    Ok(RegisterQuery {
         organisation: p.organisation.clone(),
         business_bin: p.business_bin.clone(),
         from,
@@ -172,7 +167,17 @@ pub async fn register(
         status: p.status.clone(),
         cursor: p.cursor.clone(),
         limit: p.limit,
-    };
+    })
+}
+
+/// The public register: meetings from `scheduled` on, newest first.
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", params(RegisterParams), responses((status = 200, description = "OK", body = RegisterPageDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
+pub async fn register(
+    State(s): State<AppState>,
+    ReqLang(lang): ReqLang,
+    QueryParams(p): QueryParams<RegisterParams>,
+) -> ApiResult<Json<RegisterPageDto>> {
+    let query = register_query(&p).or_problem(lang)?;
     let page = s.app.register(query).await.or_problem(lang)?;
     let next = page.next.map(|cursor| {
         let mut q: Vec<(String, String)> = Vec::new();

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json`), `application/problem+json` errors, `/healthz`, `/metrics`.
 
 mod cache;
+mod csv;
 mod desk;
 mod dto;
 mod extract;
@@ -81,6 +82,7 @@ pub fn router(app: App) -> Router {
         .route("/inputs/health", get(recordings::health))
         .route("/violations", get(handlers::violations))
         .route("/calendars/{kind}/{file}", get(ical::feed))
+        .route("/open-data/{file}", get(csv::open_data))
         .route("/log/checkpoint", get(log::checkpoint_json))
         .route("/log/proof/inclusion", get(log::inclusion))
         .route("/log/proof/consistency", get(log::consistency))

@@ -82,3 +82,158 @@ async fn meetings_appear_in_icalendar_feeds_per_room_official_and_organisation()
     })
     .await;
 }
+
+/// Parses CSV with Python's `csv` module (an independent reader): a list of rows as dicts.
+fn python_csv(text: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import csv, io, json, sys; print(json.dumps(list(csv.DictReader(io.TextIOWrapper(sys.stdin.buffer, encoding='utf-8', newline='')))))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("python3 output");
+    assert!(out.status.success(), "python's csv refused the file");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[tokio::test]
+async fn the_register_is_open_data_as_csv_read_by_an_independent_parser() {
+    each_backend(|app| async move {
+        let id = app.scheduled_meeting().await;
+        let requested = request(
+            &app,
+            "saryarka",
+            "050140001129",
+            "construction",
+            "seitkali",
+            "2026-03-20",
+        )
+        .await;
+        let (status, body) = app.get_raw("/api/v1/open-data/meetings.csv").await;
+        assert_eq!(status, StatusCode::OK);
+        let rows = python_csv(&String::from_utf8(body).expect("utf-8"));
+        assert_eq!(rows.len(), 1, "only the listed meeting: {rows:?}");
+        let m = &rows[0];
+        assert_eq!(m["id"], id.to_string());
+        assert_eq!(m["status"], "scheduled");
+        assert_eq!(m["business_bin"], "070840003411");
+        assert_eq!(m["start_almaty"], "2026-03-20 10:00");
+        assert_eq!(m["start_utc"], "2026-03-20T05:00:00Z");
+        assert_eq!(m["room"], "Переговорная 101");
+        assert!(!rows.iter().any(|r| r["id"] == requested.to_string()));
+        let (_, body) = app.get_raw("/api/v1/open-data/participants.csv").await;
+        let rows = python_csv(&String::from_utf8(body).expect("utf-8"));
+        let roles: Vec<&str> = rows.iter().filter_map(|r| r["role"].as_str()).collect();
+        assert_eq!(
+            roles,
+            ["host", "business", "commission", "commission"],
+            "{rows:?}"
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r["name"].as_str().is_some_and(|n| n.starts_with("Омарова")))
+        );
+        // Filters as the register's; a bad one is a problem, not a broken file.
+        let (_, body) = app
+            .get_raw("/api/v1/open-data/meetings.csv?organisation=construction")
+            .await;
+        assert!(python_csv(&String::from_utf8(body).expect("utf-8")).is_empty());
+        let r = app
+            .get("/api/v1/open-data/meetings.csv?from=yesterday", None)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        app
+    })
+    .await;
+}
+
+/// No private person's IIN, phone or address (nor a business's address) appears in anything the
+/// public can fetch: the register and a meeting as pages, JSON, CSV and iCalendar, the log.
+#[tokio::test]
+async fn no_private_data_in_any_public_output() {
+    each_backend(|app| async move {
+        // The request helper adds a representative with an IIN and a phone.
+        let id = app.scheduled_meeting().await;
+        let requested = request(
+            &app,
+            "nurservice",
+            "070840003411",
+            "entrepreneurship",
+            "akhmetov",
+            "2026-03-20",
+        )
+        .await;
+        let official = app.token("akhmetov").await;
+        let body = super::schedule_body(
+            &app,
+            "akimat-101",
+            "2026-03-20T15:00:00+05:00",
+            "2026-03-20T16:00:00+05:00",
+            &["omarova", "bekov"],
+        )
+        .await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{requested}/schedule"),
+                Some(&official),
+                &body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let private = [
+            "000740001307",
+            "+7 701 000 00 00",
+            "Иванов Иван",
+            "пр. Абая, 12",
+            "ул. Кенесары, 40",
+        ];
+        let paths = [
+            "/".to_owned(),
+            format!("/meetings/{id}"),
+            format!("/meetings/{requested}"),
+            "/api/v1/meetings".to_owned(),
+            format!("/api/v1/meetings/{requested}"),
+            format!("/api/v1/meetings/{requested}/events"),
+            "/api/v1/businesses/070840003411".to_owned(),
+            "/api/v1/open-data/meetings.csv".to_owned(),
+            "/api/v1/open-data/participants.csv".to_owned(),
+            "/api/v1/calendars/organisations/astana-akimat.ics".to_owned(),
+            "/api/v1/calendars/rooms/akimat-101.ics".to_owned(),
+            "/api/v1/log/checkpoint".to_owned(),
+            "/log".to_owned(),
+        ];
+        let mut checked = 0;
+        for path in &paths {
+            let (status, body) = app.get_raw(path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let text = String::from_utf8_lossy(&body);
+            // Each output does show the meeting (or the business), so the check below means something.
+            assert!(
+                text.contains("070840003411") || path.contains("log"),
+                "{path} shows the meeting"
+            );
+            for p in private {
+                assert!(!text.contains(p), "{path} shows private data {p:?}");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, paths.len());
+        // The same representative is visible to the staff who need it (the test can fail).
+        let r = app
+            .get(&format!("/api/v1/meetings/{requested}"), Some(&official))
+            .await;
+        assert!(r.body.to_string().contains("Иванов Иван"), "{}", r.body);
+        app
+    })
+    .await;
+}
