@@ -130,7 +130,12 @@ async fn the_register_is_open_data_as_csv_read_by_an_independent_parser() {
         assert_eq!(m["start_almaty"], "2026-03-20 10:00");
         assert_eq!(m["start_utc"], "2026-03-20T05:00:00Z");
         assert_eq!(m["room"], "Переговорная 101");
-        assert!(!rows.iter().any(|r| r["id"] == requested.to_string()));
+        let requested = requested.to_string();
+        assert!(
+            !rows
+                .iter()
+                .any(|r| r["id"].as_str() == Some(requested.as_str()))
+        );
         let (_, body) = app.get_raw("/api/v1/open-data/participants.csv").await;
         let rows = python_csv(&String::from_utf8(body).expect("utf-8"));
         let roles: Vec<&str> = rows.iter().filter_map(|r| r["role"].as_str()).collect();
