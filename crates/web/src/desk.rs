@@ -211,13 +211,18 @@ struct DashboardPage {
     violations: Vec<ViolationLine>,
 }
 
-fn rule_label(ui: &Ui, code: &str) -> String {
-    let key = format!("rule-{code}");
+/// The catalogue's label for a code (`{prefix}-{code}`), or the code itself where it has none.
+fn label(ui: &Ui, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}-{code}");
     if glassroom_i18n::has(ui.tongue(), &key) {
         ui.t(&key)
     } else {
         code.to_owned()
     }
+}
+
+fn rule_label(ui: &Ui, code: &str) -> String {
+    label(ui, "rule", code)
 }
 
 /// A compliance officer's day: meetings today, rooms and camera health, overrides, violations:
@@ -236,23 +241,16 @@ pub async fn dashboard(
     let inputs: Vec<InputLine> = d
         .inputs
         .into_iter()
-        .map(|h| {
-            let key = format!("input-{}", h.state);
-            InputLine {
-                state_label: if glassroom_i18n::has(ui.tongue(), &key) {
-                    ui.t(&key)
-                } else {
-                    h.state.clone()
-                },
-                room: h.room,
-                code: h.code,
-                state: h.state,
-                since: ui.when(at(h.state_since_us)),
-                last_frame: h
-                    .last_frame_us
-                    .map(|t| ui.when(at(t)))
-                    .unwrap_or_else(|| "—".into()),
-            }
+        .map(|h| InputLine {
+            state_label: label(&ui, "input", &h.state),
+            room: h.room,
+            code: h.code,
+            state: h.state,
+            since: ui.when(at(h.state_since_us)),
+            last_frame: h
+                .last_frame_us
+                .map(|t| ui.when(at(t)))
+                .unwrap_or_else(|| "—".into()),
         })
         .collect();
     let overrides = d
@@ -276,14 +274,7 @@ pub async fn dashboard(
             meeting: v.meeting_id,
             rule_label: rule_label(&ui, &v.rule),
             rule: v.rule,
-            status: {
-                let key = format!("violation-{}", v.status);
-                if glassroom_i18n::has(ui.tongue(), &key) {
-                    ui.t(&key)
-                } else {
-                    v.status
-                }
-            },
+            status: label(&ui, "violation", &v.status),
             opened: ui.when(at(v.opened_us)),
         })
         .collect();
