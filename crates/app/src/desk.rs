@@ -446,3 +446,18 @@ impl App {
         Ok(tx.commissions_of(meeting_ids).await?)
     }
 }
+
+impl App {
+    /// The version of everything public: the newest ledger event (every change to a meeting is
+    /// one) and when it happened. Open-data outputs use it as their ETag and Last-Modified.
+    pub async fn public_version(&self) -> Result<(i64, Option<jiff::Timestamp>), AppError> {
+        let mut tx = self.store.read().await?;
+        let seq = tx.max_event_seq().await?;
+        let at = tx
+            .events_after(seq - 1, 1)
+            .await?
+            .first()
+            .map(|e| crate::time::from_us(e.at_us));
+        Ok((seq, at))
+    }
+}

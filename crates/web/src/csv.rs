@@ -170,6 +170,7 @@ pub async fn open_data(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
     Path(file): Path<String>,
+    headers: axum::http::HeaderMap,
     QueryParams(q): QueryParams<crate::dto::RegisterParams>,
 ) -> ApiResult<Response> {
     let participants = match file.as_str() {
@@ -182,8 +183,13 @@ pub async fn open_data(
         limit: Some(PAGE),
         ..crate::handlers::register_query(&q).or_problem(lang)?
     };
+    let (seq, at) = s.app.public_version().await.or_problem(lang)?;
+    let validators = crate::caching::Validators::new(seq, at);
     // The first page is read before answering, so a bad filter is a problem, not a broken file.
     let first = s.app.register(query.clone()).await.or_problem(lang)?;
+    if let Some(r) = validators.not_modified(&headers) {
+        return Ok(r);
+    }
     let mut head = String::new();
     row(
         &mut head,
@@ -247,7 +253,7 @@ pub async fn open_data(
     } else {
         "meetings"
     };
-    Ok((
+    let mut r = (
         StatusCode::OK,
         [
             (
@@ -261,5 +267,7 @@ pub async fn open_data(
         ],
         Body::from_stream(stream),
     )
-        .into_response())
+        .into_response();
+    validators.apply(r.headers_mut());
+    Ok(r)
 }

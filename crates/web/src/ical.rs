@@ -152,17 +152,21 @@ pub async fn feed(
         }
     };
     let code = file.strip_suffix(".ics").unwrap_or(&file);
+    let (seq, at) = s.app.public_version().await.or_problem(lang)?;
+    let validators = crate::caching::Validators::new(seq, at);
     let c = s.app.calendar_feed(feed, code).await.or_problem(lang)?;
+    if let Some(r) = validators.not_modified(&headers) {
+        return Ok(r);
+    }
     let body = calendar(&c.name, &base(&headers), s.app.clock.now(), &c.meetings);
-    Ok((
+    let mut r = (
         StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         body,
     )
-        .into_response())
+        .into_response();
+    validators.apply(r.headers_mut());
+    Ok(r)
 }
 
 #[cfg(test)]

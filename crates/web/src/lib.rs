@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json`), `application/problem+json` errors, `/healthz`, `/metrics`.
 
 mod cache;
+mod caching;
 mod csv;
 mod desk;
 mod dto;

@@ -157,6 +157,60 @@ async fn the_register_is_open_data_as_csv_read_by_an_independent_parser() {
             .get("/api/v1/open-data/meetings.csv?from=yesterday", None)
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        // HTTP caching: validators, 304 for a client that has this version, 200 after a change.
+        let url = format!("{}/api/v1/open-data/meetings.csv", app.base);
+        let r = app.client.get(&url).send().await.expect("csv");
+        let etag = r.headers()["etag"].to_str().expect("etag").to_owned();
+        let modified = r.headers()["last-modified"]
+            .to_str()
+            .expect("lm")
+            .to_owned();
+        assert!(etag.starts_with("W/\""), "{etag}");
+        assert!(modified.ends_with(" GMT"), "{modified}");
+        let r = app
+            .client
+            .get(&url)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(r.headers()["etag"].to_str().expect("etag"), etag);
+        let r = app
+            .client
+            .get(&url)
+            .header("if-modified-since", &modified)
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        let ics = format!("{}/api/v1/calendars/rooms/akimat-101.ics", app.base);
+        let r = app
+            .client
+            .get(&ics)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("ics");
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        let official = app.token("seitkali").await;
+        let r = app
+            .post(
+                &format!("/api/v1/meetings/{requested}/reject"),
+                Some(&official),
+                &serde_json::json!({"reason": "Вопрос не в компетенции управления"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = app
+            .client
+            .get(&url)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(r.status(), StatusCode::OK, "a change makes a new version");
+        assert_ne!(r.headers()["etag"].to_str().expect("etag"), etag);
         app
     })
     .await;
