@@ -294,6 +294,29 @@ impl Directory {
         tender_winner_evidence(&awards, on, lookback_months).cloned()
     }
 
+    /// The OCDS ocids of the business's awards and contracts with `org` or its subtree (imported
+    /// tender data; references written by hand in the directory file carry none).
+    pub fn ocids_of(&self, business: i64, org: i64) -> Vec<String> {
+        let subtree = self.tree.subtree(org);
+        let mut out: Vec<String> = self
+            .awards
+            .get(&business)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| subtree.contains(&a.org_id))
+            .filter_map(|a| {
+                a.reference
+                    .split_once("/award/")
+                    .or_else(|| a.reference.split_once("/contract/"))
+                    .map(|(ocid, _)| ocid.to_owned())
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Whether `person` is a commission member for meetings of `org`.
     pub fn sits_on_commissions_for(&self, person: i64, org: i64) -> bool {
         self.has_role(person, "commission", |at| self.tree.is_ancestor(at, org))

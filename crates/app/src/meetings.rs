@@ -1302,6 +1302,7 @@ impl App {
             overrides,
             events,
             time_zone: org.time_zone.clone(),
+            ocids: dir.ocids_of(m.business_id, m.org_id),
         })
     }
 

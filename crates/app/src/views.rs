@@ -100,6 +100,8 @@ pub struct MeetingView {
     pub overrides: Vec<OverrideView>,
     pub events: Vec<EventRef>,
     pub time_zone: String,
+    /// OCDS ocids of the business's procurement with this organisation (imported tender data).
+    pub ocids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -168,6 +168,9 @@ pub struct MeetingDto {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<crate::problem::RuleViolation>,
     pub time_zone: String,
+    /// OCDS ocids of the business's awards and contracts with this organisation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ocids: Vec<String>,
 }
 
 impl MeetingDto {
@@ -247,6 +250,7 @@ impl MeetingDto {
                 .collect(),
             findings: Vec::new(),
             time_zone: m.time_zone,
+            ocids: m.ocids,
         }
     }
 }

@@ -531,6 +531,8 @@ pub struct MeetingFacts {
     pub commission: Vec<(String, String)>,
     pub protocol: Option<String>,
     pub outcome: Option<String>,
+    /// OCDS ocids of the business's procurement with the organisation.
+    pub ocids: Vec<String>,
 }
 
 pub struct EventLine {
@@ -636,6 +638,7 @@ pub async fn meeting(
             .collect(),
         protocol: v.protocol_summary.clone(),
         outcome: v.protocol_outcome.clone(),
+        ocids: v.ocids.clone(),
     };
     let events = events
         .into_iter()

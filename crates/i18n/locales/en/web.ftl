@@ -268,3 +268,5 @@ admin-done-directory = The directory is imported.
 violation-open = open
 schedule-tender-label = Tender winner.
 schedule-tender-winner = Holds { $reference } of this organisation (from { $date }): a meeting outside working hours is forbidden.
+meeting-procurement = Procurement
+meeting-procurement-intro = The business's awards and contracts with this organisation (OCDS ocid):

@@ -268,3 +268,5 @@ admin-done-directory = Анықтамалық импортталды.
 violation-open = ашық
 schedule-tender-label = Тендер жеңімпазы.
 schedule-tender-winner = Осы ұйымның { $reference } шарты немесе шешімі бар ({ $date } бастап): жұмыс уақытынан тыс кездесуге тыйым салынады.
+meeting-procurement = Мемлекеттік сатып алу
+meeting-procurement-intro = Кәсіпкердің осы ұйыммен шешімдері мен шарттары (OCDS ocid):

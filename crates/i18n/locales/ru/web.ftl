@@ -268,3 +268,5 @@ admin-done-directory = Справочник импортирован.
 violation-open = открыто
 schedule-tender-label = Победитель тендера.
 schedule-tender-winner = Договор или решение { $reference } этой организации (от { $date }): встреча вне рабочего времени запрещена.
+meeting-procurement = Госзакупки
+meeting-procurement-intro = Решения и договоры предпринимателя с этой организацией (OCDS ocid):

@@ -119,6 +119,12 @@ async fn an_imported_ocds_award_makes_its_supplier_a_tender_winner() {
         .await;
         let r = app.post(&path, Some(&official), &ok).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // The meeting record links the business's procurement with the organisation, by ocid,
+        // in the API and on the public page.
+        assert_eq!(r.body["ocids"], serde_json::json!(["ocds-kz0001-ASA-2026-031"]), "{}", r.body);
+        let (_, page) = app.get_raw(&format!("/meetings/{id}")).await;
+        let page = String::from_utf8(page).expect("html");
+        assert!(page.contains("<code>ocds-kz0001-ASA-2026-031</code>"), "{page}");
         // The supplier known only by an additional KZ-BIN identifier became a business.
         let r = app.get("/api/v1/businesses/160840012340", None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
