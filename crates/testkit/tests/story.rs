@@ -538,6 +538,8 @@ async fn every_endpoint_checks_the_role() {
             }
         }
         assert!(openapi.body["paths"]["/api/v1/meetings/{id}/schedule"]["post"].is_object());
+        assert!(openapi.body["paths"]["/api/v1/open-data/{file}"]["get"].is_object());
+        assert!(openapi.body["paths"]["/api/v1/calendars/{kind}/{file}"]["get"].is_object());
         assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
         let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
         assert!(metrics.contains("glassroom_http_requests_total{class=\"4xx\"}"));

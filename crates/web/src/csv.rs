@@ -166,6 +166,7 @@ struct Paging {
 }
 
 /// `GET /api/v1/open-data/{meetings|participants}.csv`
+#[utoipa::path(get, path = "/api/v1/open-data/{file}", tag = "public", params(("file" = String, Path, description = "meetings.csv or participants.csv"), ("organisation" = Option<String>, Query), ("business_bin" = Option<String>, Query), ("from" = Option<String>, Query, description = "RFC 3339"), ("to" = Option<String>, Query, description = "RFC 3339"), ("status" = Option<String>, Query)), responses((status = 200, description = "CSV (RFC 4180, UTF-8) of the listed meetings or their participants, newest first; ETag and Last-Modified", content_type = "text/csv"), (status = 304, description = "Not modified since the client's copy"), (status = 422, description = "A bad filter (problem+json)", body = crate::problem::Problem)))]
 pub async fn open_data(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,

@@ -137,6 +137,7 @@ fn base(headers: &HeaderMap) -> String {
 }
 
 /// `GET /api/v1/calendars/{kind}/{code}.ics`
+#[utoipa::path(get, path = "/api/v1/calendars/{kind}/{file}", tag = "public", params(("kind" = String, Path, description = "rooms, officials or organisations"), ("file" = String, Path, description = "the room's, official's or organisation's code, with .ics")), responses((status = 200, description = "iCalendar (RFC 5545) of the listed meetings, 90 days back to 400 ahead; ETag and Last-Modified", content_type = "text/calendar"), (status = 304, description = "Not modified since the client's copy"), (status = 404, description = "No such room, official or organisation (problem+json)", body = crate::problem::Problem)))]
 pub async fn feed(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
