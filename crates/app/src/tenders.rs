@@ -935,6 +935,24 @@ impl Winners<'_> {
         let Some(org_id) = buyer.as_ref().and_then(|b| self.org_by_bin.get(b)).copied() else {
             return Ok(false);
         };
+        let day = ocid_day(compiled);
+        self.record(tx, org_id, won, ocid, &day, report).await?;
+        Ok(true)
+    }
+
+    /// Writes the awards and contracts won from organisation `org_id` (suppliers added as
+    /// businesses where new); `origin` is the ocid or portal record they come from, `day` the
+    /// date to use where one states none.
+    async fn record(
+        &mut self,
+        tx: &mut dyn glassroom_store::Tx,
+        org_id: i64,
+        won: Vec<Won>,
+        origin: &str,
+        day: &str,
+        report: &mut TenderReport,
+    ) -> Result<(), AppError> {
+        let ocid = origin;
         for w in won {
             let business_id = match tx.business_by_bin(&w.supplier_bin).await? {
                 Some(b) => b.id,
@@ -958,7 +976,7 @@ impl Winners<'_> {
                 business_id,
                 reference: w.reference.clone(),
                 kind: w.kind.into(),
-                award_date: w.date.clone().unwrap_or_else(|| ocid_day(compiled)),
+                award_date: w.date.clone().unwrap_or_else(|| day.to_owned()),
                 end_date: w.end.clone(),
                 active: w.active,
             };
@@ -992,7 +1010,159 @@ impl Winners<'_> {
                 }
             }
         }
-        Ok(true)
+        Ok(())
+    }
+}
+
+// ----- the state procurement portal (OWS v3) -----
+
+/// One page of the portal's contract API (`/v3/contract/customer/{BIN}`), as it returns it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PortalPage {
+    #[serde(default)]
+    pub total: Option<Value>,
+    #[serde(default)]
+    pub limit: Option<Value>,
+    #[serde(default)]
+    pub next_page: Option<String>,
+    pub items: Vec<PortalContract>,
+}
+
+/// A contract as the portal lists it (the fields Glassroom reads; the rest are ignored).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PortalContract {
+    pub customer_bin: String,
+    pub supplier_biin: String,
+    pub contract_number: String,
+    pub sign_date: String,
+    #[serde(default)]
+    pub ec_end_date: Option<String>,
+    #[serde(default)]
+    pub ref_contract_status_id: Option<Value>,
+    #[serde(default)]
+    pub contract_sum_wnds: Option<Value>,
+    #[serde(default)]
+    pub supplier_name_ru: Option<String>,
+}
+
+/// Parses a portal page, naming the JSON path of what is wrong.
+pub fn parse_portal_page(text: &str) -> Result<PortalPage, ReadError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| ReadError {
+        at: e.path().to_string(),
+        reason: e.inner().to_string(),
+    })
+}
+
+fn portal_day(v: &str) -> Option<String> {
+    v.get(..10)
+        .filter(|d| d.parse::<jiff::civil::Date>().is_ok())
+        .map(str::to_owned)
+}
+
+impl App {
+    /// Imports one page of portal contracts in one transaction: each contract between one of our
+    /// organisations (by the customer's BIN) and a supplier with a valid BIN becomes a tender
+    /// contract (`GZ-{number}`), active until its end date. With `cursor`, the page records where
+    /// the pull of that customer goes on (the next page, or none when it is the last), in the same
+    /// transaction, so an interrupted pull resumes after the last page stored.
+    pub async fn import_portal_page(
+        &self,
+        page: &PortalPage,
+        source: &str,
+        cursor: Option<(&str, Option<&str>)>,
+    ) -> Result<TenderReport, AppError> {
+        let now = self.clock.now();
+        let today = crate::time::zone(crate::time::ORG_ZONE)?
+            .to_datetime(now)
+            .date()
+            .to_string();
+        let mut errors = Vec::new();
+        for (i, c) in page.items.iter().enumerate() {
+            if portal_day(&c.sign_date).is_none() {
+                errors.push(FieldError::new(
+                    format!("items[{i}].sign_date"),
+                    "invalid_ocds",
+                    format!("{:?} is not a date", c.sign_date),
+                ));
+            }
+            if c.contract_number.trim().is_empty() {
+                errors.push(FieldError::new(
+                    format!("items[{i}].contract_number"),
+                    "invalid_ocds",
+                    "empty contract number",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let mut tx = self.store.write().await?;
+        let tree = OrgTree::load(&mut *tx).await?;
+        let org_by_bin: BTreeMap<String, i64> = tree
+            .orgs
+            .iter()
+            .filter_map(|o| Some((o.bin.clone()?, o.id)))
+            .collect();
+        let mut awards = tx.awards().await?;
+        let mut w = Winners {
+            org_by_bin: &org_by_bin,
+            awards: &mut awards,
+            source,
+            now,
+        };
+        let mut report = TenderReport {
+            releases: page.items.len() as u64,
+            ..Default::default()
+        };
+        for c in &page.items {
+            let buyer = c.customer_bin.trim();
+            let Some(&org_id) = org_by_bin.get(buyer) else {
+                report.foreign_buyers += 1;
+                continue;
+            };
+            // An individual entrepreneur's IIN is not a business BIN: not a business here.
+            if glassroom_domain::Bin::parse(c.supplier_biin.trim()).is_err() {
+                continue;
+            }
+            let end = c.ec_end_date.as_deref().and_then(portal_day);
+            let won = Won {
+                buyer_bin: buyer.to_owned(),
+                supplier_bin: c.supplier_biin.trim().to_owned(),
+                supplier_name: c.supplier_name_ru.clone().unwrap_or_default(),
+                reference: format!("GZ-{}", c.contract_number.trim()),
+                kind: "contract",
+                date: portal_day(&c.sign_date),
+                active: end.as_deref().is_none_or(|e| e >= today.as_str()),
+                end,
+            };
+            let origin = won.reference.clone();
+            w.record(&mut *tx, org_id, vec![won], &origin, &today, &mut report)
+                .await?;
+        }
+        if let Some((customer, next)) = cursor {
+            tx.set_portal_cursor(customer, next, to_us(now)).await?;
+        }
+        if report.awards_changed > 0 {
+            events::record(
+                &mut *tx,
+                now,
+                "tenders.imported",
+                "tenders",
+                None,
+                json!({"source": source, "contracts": report.releases, "awards_changed": report.awards_changed}),
+            )
+            .await?;
+            tx.bump_directory_version().await?;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Where the last pull of a customer's contracts stopped (`Some(None)`: it finished).
+    pub async fn portal_cursor(&self, customer: &str) -> Result<Option<Option<String>>, AppError> {
+        let mut tx = self.store.read().await?;
+        Ok(tx.portal_cursor(customer).await?)
     }
 }
 

@@ -2882,3 +2882,153 @@ async fn import_tenders_takes_real_ocds_files_whole_and_refuses_a_bad_one() {
         env.drop().await;
     }
 }
+
+/// The procurement portal's contracts (OWS v3 pages), pulled from a loopback server that serves
+/// fixture pages: `next_page` followed, the token sent, a failing page retried and, when it keeps
+/// failing, the next pull resuming at that page without fetching the stored ones again; and the same
+/// pages from a file, refused with the JSON path when malformed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_portal_follows_pages_retries_and_resumes() {
+    use axum::extract::{Query, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Portal {
+        hits: Vec<String>,
+        auth: Vec<String>,
+        failures_left: u32,
+    }
+    let state = Arc::new(Mutex::new(Portal::default()));
+    async fn pages(
+        State(s): State<Arc<Mutex<Portal>>>,
+        Query(q): Query<std::collections::HashMap<String, String>>,
+        headers: HeaderMap,
+    ) -> (StatusCode, String) {
+        let mut s = s.lock().expect("state");
+        let page = q.get("page").cloned().unwrap_or_else(|| "1".into());
+        s.hits.push(page.clone());
+        s.auth.push(
+            headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        if page == "1" {
+            return (
+                StatusCode::OK,
+                r#"{"total": 3, "limit": 2, "next_page": "/v3/contract/customer/991240003187?page=2", "items": [
+                    {"customer_bin": "991240003187", "supplier_biin": "150640010236", "contract_number": "ASA-GZ-1", "sign_date": "2026-01-20 00:00:00", "ec_end_date": "2026-12-31 00:00:00", "ref_contract_status_id": 330, "contract_sum_wnds": 12500000.0, "supplier_name_ru": "ТОО «Astana Digital Solutions»"},
+                    {"customer_bin": "111111111111", "supplier_biin": "150640010236", "contract_number": "OTHER-9", "sign_date": "2026-01-21", "ec_end_date": null, "ref_contract_status_id": 330}
+                ]}"#
+                .into(),
+            );
+        }
+        if s.failures_left > 0 {
+            s.failures_left -= 1;
+            return (StatusCode::SERVICE_UNAVAILABLE, "busy".into());
+        }
+        (
+            StatusCode::OK,
+            r#"{"total": 3, "limit": 2, "next_page": null, "items": [
+                {"customer_bin": "991240003187", "supplier_biin": "170340005679", "contract_number": "ASA-GZ-2", "sign_date": "2024-03-01", "ec_end_date": "2025-01-01", "ref_contract_status_id": 340}
+            ]}"#
+            .into(),
+        )
+    }
+    let app = axum::Router::new()
+        .route("/v3/contract/customer/{bin}", axum::routing::get(pages))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    for backend in backends().await {
+        let env = Env::new(backend, "portal").await;
+        env.seed("admin");
+        let count = "SELECT COUNT(*) FROM awards WHERE reference LIKE 'GZ-%'";
+        {
+            let mut s = state.lock().expect("state");
+            *s = Portal {
+                failures_left: 10,
+                ..Default::default()
+            };
+        }
+        let args = [
+            "import",
+            "portal",
+            "--url",
+            url.as_str(),
+            "--customer",
+            "991240003187",
+            "--token",
+            "s3cret",
+            "--attempts",
+            "3",
+        ];
+        // Page 2 keeps failing: page 1 is stored, the command says where it will resume.
+        let (ok, out, err) = env.run(&args);
+        assert!(!ok, "{out}{err}");
+        assert!(err.contains("503") && err.contains("resumes"), "{err}");
+        assert_eq!(scalar_i64(&env, count).await, 1, "page 1 stored");
+        {
+            let s = state.lock().expect("state");
+            assert_eq!(s.hits, ["1", "2", "2", "2"], "three attempts at page 2");
+            assert!(s.auth.iter().all(|a| a == "Bearer s3cret"));
+        }
+        // The portal recovers after one more failure: the next pull resumes at page 2, retries once.
+        {
+            let mut s = state.lock().expect("state");
+            s.hits.clear();
+            s.failures_left = 1;
+        }
+        let (ok, out, err) = env.run(&args);
+        assert!(ok, "{out}{err}");
+        assert!(out.contains("resuming"), "{out}");
+        assert_eq!(
+            state.lock().expect("state").hits,
+            ["2", "2"],
+            "page 1 not fetched again"
+        );
+        assert_eq!(scalar_i64(&env, count).await, 2);
+        assert_eq!(
+            scalar_i64(
+                &env,
+                "SELECT COUNT(*) FROM awards WHERE reference = 'GZ-ASA-GZ-2' AND NOT active"
+            )
+            .await,
+            1,
+            "a contract that ended is not active"
+        );
+        // Pulled again from the start, nothing changes.
+        let (ok, out, _) = env.run(&args);
+        assert!(
+            ok && out.contains("0 of our organisations' contracts created or changed"),
+            "{out}"
+        );
+        // The same pages from a file; a malformed one is refused with the JSON path.
+        let bad = write(
+            &env.dir,
+            "page.json",
+            r#"{"total": 1, "limit": 1, "next_page": null, "items": [{"customer_bin": "991240003187", "supplier_biin": "150640010236", "contract_number": "X-1", "sign_date": "soon"}]}"#,
+        );
+        let (ok, _, err) = env.run(&["import", "tenders", &bad, "--format", "portal"]);
+        assert!(!ok && err.contains("items[0].sign_date"), "{err}");
+        let missing = write(
+            &env.dir,
+            "missing.json",
+            r#"{"items": [{"customer_bin": "991240003187", "contract_number": "X-2", "sign_date": "2026-01-01"}]}"#,
+        );
+        let (ok, _, err) = env.run(&["import", "tenders", &missing, "--format", "portal"]);
+        assert!(
+            !ok && err.contains("items[0]") && err.contains("supplier_biin"),
+            "{err}"
+        );
+        assert_eq!(scalar_i64(&env, count).await, 2, "nothing stored");
+        env.drop().await;
+    }
+    server.abort();
+}

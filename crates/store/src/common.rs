@@ -249,6 +249,15 @@ macro_rules! impl_tx {
                     .bind(ocid).bind(compiled).bind(releases).bind(at_us).execute(&mut *self.tx).await?;
                 Ok(())
             }
+            async fn portal_cursor(&mut self, customer_bin: &str) -> crate::Result<Option<Option<String>>> {
+                Ok(sqlx::query_scalar("SELECT next_url FROM portal_cursors WHERE customer_bin = $1")
+                    .bind(customer_bin).fetch_optional(&mut *self.tx).await?)
+            }
+            async fn set_portal_cursor(&mut self, customer_bin: &str, next_url: Option<&str>, at_us: i64) -> crate::Result<()> {
+                sqlx::query("INSERT INTO portal_cursors (customer_bin, next_url, updated_us) VALUES ($1, $2, $3) ON CONFLICT (customer_bin) DO UPDATE SET next_url = excluded.next_url, updated_us = excluded.updated_us")
+                    .bind(customer_bin).bind(next_url).bind(at_us).execute(&mut *self.tx).await?;
+                Ok(())
+            }
             async fn ocds_counts(&mut self) -> crate::Result<(i64, i64)> {
                 let ocids: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ocds_records").fetch_one(&mut *self.tx).await?;
                 let releases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ocds_releases").fetch_one(&mut *self.tx).await?;

@@ -169,6 +169,14 @@ pub trait Tx: Send {
         releases: i64,
         at_us: i64,
     ) -> Result<()>;
+    /// Where the last pull of a customer's portal contracts stopped: `Some(None)` when it finished.
+    async fn portal_cursor(&mut self, customer_bin: &str) -> Result<Option<Option<String>>>;
+    async fn set_portal_cursor(
+        &mut self,
+        customer_bin: &str,
+        next_url: Option<&str>,
+        at_us: i64,
+    ) -> Result<()>;
     /// (ocids, releases) stored.
     async fn ocds_counts(&mut self) -> Result<(i64, i64)>;
     async fn insert_award(&mut self, a: &AwardRow) -> Result<i64>;

@@ -27,6 +27,28 @@ enum What {
         /// Read the file as line-delimited JSON whatever its extension.
         #[arg(long)]
         lines: bool,
+        /// `ocds` (default), or `portal`: contract pages as Kazakhstan's procurement portal's API
+        /// returns them (`{total, limit, next_page, items}`), one page or one page per line.
+        #[arg(long, default_value = "ocds")]
+        format: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Pull a customer's contracts from the procurement portal's API (`/v3/contract/customer/{BIN}`),
+    /// following `next_page`, retrying failed pages, resuming where an interrupted pull stopped.
+    Portal {
+        /// The portal's base address, e.g. https://ows.goszakup.gov.kz
+        #[arg(long)]
+        url: String,
+        /// The customer's BIN (one of our organisations).
+        #[arg(long)]
+        customer: String,
+        /// The API token.
+        #[arg(long, env = "GLASSROOM_PORTAL_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Attempts per page before giving up (the pull resumes there next time).
+        #[arg(long, default_value_t = 4)]
+        attempts: u32,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -34,7 +56,19 @@ enum What {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match args.what {
-        What::Tenders { file, lines, data } => tenders(file, lines, data).await,
+        What::Tenders {
+            file, format, data, ..
+        } if format == "portal" => portal_file(file, data).await,
+        What::Tenders {
+            file, lines, data, ..
+        } => tenders(file, lines, data).await,
+        What::Portal {
+            url,
+            customer,
+            token,
+            attempts,
+            data,
+        } => portal(url, customer, token, attempts, data).await,
         What::Directory { file, data } => {
             let format = match file.extension().and_then(|e| e.to_str()) {
                 Some("json") => "json",
@@ -171,4 +205,178 @@ async fn tenders(file: PathBuf, lines: bool, data: DataArgs) -> anyhow::Result<(
         }
         Err(e) => Err(anyhow::anyhow!("{e}")),
     }
+}
+
+fn refused(source: &str, errors: &[glassroom_app::FieldError]) -> anyhow::Error {
+    eprintln!("{source}: refused, nothing was stored:");
+    for e in errors {
+        eprintln!("  {}: {}", e.field, e.detail);
+    }
+    anyhow::anyhow!("the tender data is malformed")
+}
+
+/// `glassroom import tenders FILE --format portal`: one page, or one page per line.
+async fn portal_file(file: PathBuf, data: DataArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let mut pages = Vec::new();
+    let trimmed = text.trim();
+    let chunks: Vec<(String, &str)> = if trimmed.lines().count() > 1
+        && trimmed
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('{'))
+        && glassroom_app::tenders::parse_portal_page(trimmed).is_err()
+    {
+        trimmed
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| (format!("line {}: ", i + 1), l))
+            .collect()
+    } else {
+        vec![(String::new(), trimmed)]
+    };
+    for (at, chunk) in chunks {
+        match glassroom_app::tenders::parse_portal_page(chunk) {
+            Ok(p) => pages.push(p),
+            Err(e) => {
+                let errors = [glassroom_app::FieldError::new(
+                    format!("{at}{}", e.at),
+                    "invalid",
+                    e.reason,
+                )];
+                return Err(refused(&file.display().to_string(), &errors));
+            }
+        }
+    }
+    let store = super::open_store(&data).await?;
+    let app = super::app(store.clone());
+    let source = file.display().to_string();
+    let mut total = glassroom_app::tenders::TenderReport::default();
+    let mut result = Ok(());
+    for page in &pages {
+        match app.import_portal_page(page, &source, None).await {
+            Ok(r) => {
+                total.releases += r.releases;
+                total.awards_changed += r.awards_changed;
+                total.awards_unchanged += r.awards_unchanged;
+                total.foreign_buyers += r.foreign_buyers;
+            }
+            Err(AppError::Invalid(errors)) => {
+                result = Err(refused(&source, &errors));
+                break;
+            }
+            Err(e) => {
+                result = Err(anyhow::anyhow!("{e}"));
+                break;
+            }
+        }
+    }
+    store.close().await;
+    result?;
+    println!(
+        "{source}: {} contracts read; {} of our organisations' contracts created or changed, {} unchanged; {} with another customer",
+        total.releases, total.awards_changed, total.awards_unchanged, total.foreign_buyers
+    );
+    Ok(())
+}
+
+/// `glassroom import portal`: page after page, each stored with where to go on.
+async fn portal(
+    url: String,
+    customer: String,
+    token: String,
+    attempts: u32,
+    data: DataArgs,
+) -> anyhow::Result<()> {
+    let base = reqwest::Url::parse(&url).with_context(|| format!("not an address: {url}"))?;
+    let store = super::open_store(&data).await?;
+    let app = super::app(store.clone());
+    let result = pull(&app, &base, &customer, &token, attempts.max(1)).await;
+    store.close().await;
+    result
+}
+
+async fn pull(
+    app: &glassroom_app::App,
+    base: &reqwest::Url,
+    customer: &str,
+    token: &str,
+    attempts: u32,
+) -> anyhow::Result<()> {
+    let first = base.join(&format!("/v3/contract/customer/{customer}"))?;
+    let mut next = match app
+        .portal_cursor(customer)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        Some(Some(resume)) => {
+            println!("resuming the pull of {customer} at {resume}");
+            base.join(&resume)?
+        }
+        _ => first,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()?;
+    let (mut pages, mut contracts, mut changed) = (0u64, 0u64, 0u64);
+    loop {
+        let mut last_error = String::new();
+        let mut text = None;
+        for attempt in 0..attempts {
+            if attempt > 0 {
+                // 0.2 s, 0.4 s, 0.8 s … between attempts.
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    200 << (attempt - 1).min(6),
+                ))
+                .await;
+            }
+            match client.get(next.clone()).bearer_auth(token).send().await {
+                Ok(r) if r.status().is_success() => {
+                    text = Some(r.text().await?);
+                    break;
+                }
+                Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
+                    last_error = format!("{} answered {}", next, r.status());
+                }
+                Ok(r) => anyhow::bail!("{next} answered {}: not retried", r.status()),
+                Err(e) => last_error = format!("{next}: {e}"),
+            }
+        }
+        let Some(text) = text else {
+            anyhow::bail!(
+                "{last_error} ({attempts} attempts); {pages} page(s) stored this time, the next pull resumes at this page"
+            );
+        };
+        let page = glassroom_app::tenders::parse_portal_page(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{next}: {}: {}; nothing from this page was stored",
+                e.at,
+                e.reason
+            )
+        })?;
+        let following = match page.next_page.as_deref().filter(|p| !p.is_empty()) {
+            Some(p) => Some(base.join(p)?),
+            None => None,
+        };
+        let cursor = following.as_ref().map(|u| u.to_string());
+        let r = app
+            .import_portal_page(&page, next.as_str(), Some((customer, cursor.as_deref())))
+            .await
+            .map_err(|e| match e {
+                AppError::Invalid(errors) => refused(next.as_str(), &errors),
+                e => anyhow::anyhow!("{e}"),
+            })?;
+        pages += 1;
+        contracts += r.releases;
+        changed += r.awards_changed;
+        match following {
+            Some(u) => next = u,
+            None => break,
+        }
+    }
+    println!(
+        "{customer}: {pages} page(s), {contracts} contracts read; {changed} of our organisations' contracts created or changed"
+    );
+    Ok(())
 }

@@ -17,3 +17,11 @@ CREATE TABLE ocds_records (
     releases BIGINT NOT NULL,
     updated_us BIGINT NOT NULL
 );
+
+-- Where a pull of the procurement portal's contracts (per customer BIN) stopped: the next page to
+-- fetch, so an interrupted pull resumes there.
+CREATE TABLE portal_cursors (
+    customer_bin TEXT PRIMARY KEY,
+    next_url TEXT,
+    updated_us BIGINT NOT NULL
+);
