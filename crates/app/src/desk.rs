@@ -461,3 +461,40 @@ impl App {
         Ok((seq, at))
     }
 }
+
+impl App {
+    /// Seals an open-data dump in the ledger: one `opendata.dump` event naming each file with its
+    /// SHA-256 and size, so anyone holding a file can prove it is the one published. Returns the
+    /// event's sequence number.
+    pub async fn seal_dump(
+        &self,
+        name: &str,
+        files: &[(String, String, u64)],
+    ) -> Result<i64, AppError> {
+        let now = self.clock.now();
+        let mut tx = self.store.write().await?;
+        let files: Vec<serde_json::Value> = files
+            .iter()
+            .map(|(f, sha, bytes)| json!({"file": f, "sha256": sha, "bytes": bytes}))
+            .collect();
+        events::record(
+            &mut *tx,
+            now,
+            "opendata.dump",
+            &format!("opendata:{name}"),
+            None,
+            json!({"dump": name, "files": files}),
+        )
+        .await?;
+        tx.commit().await?;
+        // Events take their sequence number at commit.
+        let mut tx = self.store.read().await?;
+        let subject = format!("opendata:{name}");
+        Ok(tx
+            .events_of(&subject)
+            .await?
+            .last()
+            .map(|e| e.seq)
+            .unwrap_or_default())
+    }
+}

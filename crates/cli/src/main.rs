@@ -25,6 +25,8 @@ enum Command {
     Serve(cmds::serve::Args),
     /// Import data: `glassroom import directory FILE`.
     Import(cmds::import::Args),
+    /// Open data: `glassroom export register` (the daily dump, sealed in the ledger).
+    Export(cmds::export::Args),
     /// Account tools: `glassroom account token LOGIN`.
     Account(cmds::account::Args),
     /// Audit the transparency log end to end (local data, or --url of a server).
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
             Command::Demo(a) => cmds::demo::run(a).await,
             Command::Serve(a) => cmds::serve::run(a).await,
             Command::Import(a) => cmds::import::run(a).await,
+            Command::Export(a) => cmds::export::run(a).await,
             Command::Account(a) => cmds::account::run(a).await,
             Command::Verify(a) => cmds::verify::run(a).await,
         }

@@ -3032,3 +3032,49 @@ async fn import_portal_follows_pages_retries_and_resumes() {
     }
     server.abort();
 }
+
+/// `glassroom export register`: the dump's files written whole under the day's folder, each named
+/// with its SHA-256 in an `opendata.dump` event in the ledger.
+#[tokio::test]
+async fn export_register_writes_the_dump_and_seals_it_in_the_ledger() {
+    use sha2::Digest;
+    for backend in backends().await {
+        let env = Env::new(backend, "export").await;
+        env.seed("admin");
+        let out = env.dir.join("dumps");
+        let (ok, stdout, err) =
+            env.run(&["export", "register", "--out", out.to_str().expect("path")]);
+        assert!(ok, "{stdout}{err}");
+        assert!(stdout.contains("sealed in the ledger as event"), "{stdout}");
+        let day = std::fs::read_dir(&out)
+            .expect("dumps")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("glassroom-register-"))
+            })
+            .expect("the day's folder");
+        assert!(
+            !std::fs::read_dir(&out)
+                .expect("dumps")
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".partial")),
+            "no half-written dump left"
+        );
+        let body = scalar_text(&env, "SELECT body FROM events WHERE kind = 'opendata.dump'").await;
+        for file in ["meetings.csv", "participants.csv"] {
+            let bytes = std::fs::read(day.join(file)).expect("file");
+            assert!(bytes.starts_with(if file == "meetings.csv" {
+                b"id,status,"
+            } else {
+                b"meeting_id,role,"
+            }));
+            let sha = hex::encode(sha2::Sha256::digest(&bytes));
+            assert!(body.contains(&sha), "{file} {sha} sealed: {body}");
+            assert!(stdout.contains(&sha), "{stdout}");
+        }
+        env.drop().await;
+    }
+}

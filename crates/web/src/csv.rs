@@ -106,12 +106,12 @@ fn meetings_rows(out: &mut String, items: &[RegisterItem]) {
 }
 
 async fn participants_rows(
-    s: &AppState,
+    app: &glassroom_app::App,
     out: &mut String,
     items: &[RegisterItem],
 ) -> Result<(), glassroom_app::AppError> {
     let ids: Vec<i64> = items.iter().map(|m| m.id).collect();
-    let commission = s.app.commissions_of(&ids).await?;
+    let commission = app.commissions_of(&ids).await?;
     for m in items {
         let id = m.id.to_string();
         row(
@@ -201,7 +201,7 @@ pub async fn open_data(
         },
     );
     if participants {
-        participants_rows(&s, &mut head, &first.items)
+        participants_rows(&s.app, &mut head, &first.items)
             .await
             .or_problem(lang)?;
     } else {
@@ -236,7 +236,7 @@ pub async fn open_data(
         };
         let mut out = String::new();
         if st.participants {
-            if let Err(e) = participants_rows(&st.s, &mut out, &page.items).await {
+            if let Err(e) = participants_rows(&st.s.app, &mut out, &page.items).await {
                 return Some((
                     Err(std::io::Error::other(e.to_string())),
                     (Paging { done: true, ..st }, None),
@@ -271,4 +271,44 @@ pub async fn open_data(
         .into_response();
     validators.apply(r.headers_mut());
     Ok(r)
+}
+
+/// Writes the whole register (every listed meeting, newest first) as `meetings.csv` or
+/// `participants.csv` to `out`, a page at a time: the daily open-data dump.
+pub async fn write_all(
+    app: &glassroom_app::App,
+    participants: bool,
+    out: &mut (dyn std::io::Write + Send),
+) -> Result<u64, glassroom_app::AppError> {
+    let io = |e: std::io::Error| glassroom_app::AppError::Internal(e.to_string());
+    let mut text = String::new();
+    row(
+        &mut text,
+        if participants {
+            &PARTICIPANTS
+        } else {
+            &MEETINGS
+        },
+    );
+    out.write_all(text.as_bytes()).map_err(io)?;
+    let mut query = RegisterQuery {
+        limit: Some(PAGE),
+        ..Default::default()
+    };
+    let mut meetings = 0u64;
+    loop {
+        let page = app.register(query.clone()).await?;
+        let mut text = String::new();
+        if participants {
+            participants_rows(app, &mut text, &page.items).await?;
+        } else {
+            meetings_rows(&mut text, &page.items);
+        }
+        out.write_all(text.as_bytes()).map_err(io)?;
+        meetings += page.items.len() as u64;
+        match page.next {
+            Some(c) => query.cursor = Some(c),
+            None => return Ok(meetings),
+        }
+    }
 }

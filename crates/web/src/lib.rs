@@ -3,7 +3,7 @@
 
 mod cache;
 mod caching;
-mod csv;
+pub mod csv;
 mod desk;
 mod dto;
 mod extract;

@@ -1,5 +1,6 @@
 pub mod account;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod serve;
 pub mod verify;
