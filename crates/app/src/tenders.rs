@@ -1097,6 +1097,44 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
+        let today_date = today.clone();
+        let won: Vec<Won> = page
+            .items
+            .iter()
+            // An individual entrepreneur's IIN is not a business BIN: not a business here.
+            .filter(|c| glassroom_domain::Bin::parse(c.supplier_biin.trim()).is_ok())
+            .map(|c| {
+                let end = c.ec_end_date.as_deref().and_then(portal_day);
+                Won {
+                    buyer_bin: c.customer_bin.trim().to_owned(),
+                    supplier_bin: c.supplier_biin.trim().to_owned(),
+                    supplier_name: c.supplier_name_ru.clone().unwrap_or_default(),
+                    reference: format!("GZ-{}", c.contract_number.trim()),
+                    kind: "contract",
+                    date: portal_day(&c.sign_date),
+                    active: end.as_deref().is_none_or(|e| e >= today_date.as_str()),
+                    end,
+                }
+            })
+            .collect();
+        self.import_won(won, page.items.len() as u64, source, cursor)
+            .await
+    }
+
+    /// Writes awards and contracts of our organisations (by the buyer's BIN; others are counted and
+    /// skipped) in one transaction, with where a portal pull goes on when `cursor` says so.
+    async fn import_won(
+        &self,
+        won: Vec<Won>,
+        read: u64,
+        source: &str,
+        cursor: Option<(&str, Option<&str>)>,
+    ) -> Result<TenderReport, AppError> {
+        let now = self.clock.now();
+        let today = crate::time::zone(crate::time::ORG_ZONE)?
+            .to_datetime(now)
+            .date()
+            .to_string();
         let mut tx = self.store.write().await?;
         let tree = OrgTree::load(&mut *tx).await?;
         let org_by_bin: BTreeMap<String, i64> = tree
@@ -1112,32 +1150,16 @@ impl App {
             now,
         };
         let mut report = TenderReport {
-            releases: page.items.len() as u64,
+            releases: read,
             ..Default::default()
         };
-        for c in &page.items {
-            let buyer = c.customer_bin.trim();
-            let Some(&org_id) = org_by_bin.get(buyer) else {
+        for one in won {
+            let Some(&org_id) = org_by_bin.get(&one.buyer_bin) else {
                 report.foreign_buyers += 1;
                 continue;
             };
-            // An individual entrepreneur's IIN is not a business BIN: not a business here.
-            if glassroom_domain::Bin::parse(c.supplier_biin.trim()).is_err() {
-                continue;
-            }
-            let end = c.ec_end_date.as_deref().and_then(portal_day);
-            let won = Won {
-                buyer_bin: buyer.to_owned(),
-                supplier_bin: c.supplier_biin.trim().to_owned(),
-                supplier_name: c.supplier_name_ru.clone().unwrap_or_default(),
-                reference: format!("GZ-{}", c.contract_number.trim()),
-                kind: "contract",
-                date: portal_day(&c.sign_date),
-                active: end.as_deref().is_none_or(|e| e >= today.as_str()),
-                end,
-            };
-            let origin = won.reference.clone();
-            w.record(&mut *tx, org_id, vec![won], &origin, &today, &mut report)
+            let origin = one.reference.clone();
+            w.record(&mut *tx, org_id, vec![one], &origin, &today, &mut report)
                 .await?;
         }
         if let Some((customer, next)) = cursor {
@@ -1159,10 +1181,157 @@ impl App {
         Ok(report)
     }
 
+    /// Imports the documented CSV form (docs/TENDERS.md) that quasi-public buyers (ГКП, АО), who
+    /// buy outside the portal, fill in: a header, then one contract or award per line. The whole
+    /// file is checked first; a bad line is refused with its number and column, nothing stored.
+    pub async fn import_contracts_csv(
+        &self,
+        text: &str,
+        source: &str,
+    ) -> Result<TenderReport, AppError> {
+        let today = crate::time::zone(crate::time::ORG_ZONE)?
+            .to_datetime(self.clock.now())
+            .date()
+            .to_string();
+        let (won, read) = parse_contracts_csv(text, &today)?;
+        self.import_won(won, read, source, None).await
+    }
+
     /// Where the last pull of a customer's contracts stopped (`Some(None)`: it finished).
     pub async fn portal_cursor(&self, customer: &str) -> Result<Option<Option<String>>, AppError> {
         let mut tx = self.store.read().await?;
         Ok(tx.portal_cursor(customer).await?)
+    }
+}
+
+/// The columns of the CSV form, in this order.
+pub const CSV_COLUMNS: [&str; 8] = [
+    "customer_bin",
+    "supplier_bin",
+    "supplier_name",
+    "number",
+    "kind",
+    "date",
+    "end_date",
+    "status",
+];
+
+/// Parses the CSV form: (the awards and contracts, rows read). Every problem is named by line and
+/// column.
+pub fn parse_contracts_csv(text: &str, today: &str) -> Result<(Vec<Won>, u64), AppError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut errors = Vec::new();
+    let bad = |line: u64, column: &str, detail: String| {
+        FieldError::new(format!("line {line}: {column}"), "invalid_csv", detail)
+    };
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_owned).collect(),
+        Err(e) => return Err(AppError::Invalid(vec![bad(1, "header", e.to_string())])),
+    };
+    if header != CSV_COLUMNS {
+        return Err(AppError::Invalid(vec![bad(
+            1,
+            "header",
+            format!("the header must be {}", CSV_COLUMNS.join(",")),
+        )]));
+    }
+    let mut out = Vec::new();
+    let mut read = 0u64;
+    for record in reader.records() {
+        read += 1;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(read + 1);
+                errors.push(bad(line, "row", e.to_string()));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(read + 1);
+        let get = |i: usize| record.get(i).unwrap_or_default().to_owned();
+        let (customer, supplier, name, number, kind, date, end, status) = (
+            get(0),
+            get(1),
+            get(2),
+            get(3),
+            get(4),
+            get(5),
+            get(6),
+            get(7),
+        );
+        if glassroom_domain::Bin::parse(&customer).is_err() {
+            errors.push(bad(
+                line,
+                "customer_bin",
+                format!("{customer:?} is not a valid BIN"),
+            ));
+        }
+        if glassroom_domain::Bin::parse(&supplier).is_err() {
+            errors.push(bad(
+                line,
+                "supplier_bin",
+                format!("{supplier:?} is not a valid BIN"),
+            ));
+        }
+        if number.is_empty() {
+            errors.push(bad(line, "number", "empty".into()));
+        }
+        let kind: &'static str = match kind.as_str() {
+            "contract" => "contract",
+            "award" => "award",
+            other => {
+                errors.push(bad(line, "kind", format!("{other:?}: contract or award")));
+                "contract"
+            }
+        };
+        let day_of = |v: &str| v.parse::<jiff::civil::Date>().ok().map(|d| d.to_string());
+        let date_ok = day_of(&date);
+        if date_ok.is_none() {
+            errors.push(bad(
+                line,
+                "date",
+                format!("{date:?} is not a date (YYYY-MM-DD)"),
+            ));
+        }
+        let end_ok = if end.is_empty() { None } else { day_of(&end) };
+        if !end.is_empty() && end_ok.is_none() {
+            errors.push(bad(
+                line,
+                "end_date",
+                format!("{end:?} is not a date (YYYY-MM-DD)"),
+            ));
+        }
+        let active = match status.as_str() {
+            "active" => true,
+            "completed" | "terminated" | "cancelled" => false,
+            "" => end_ok.as_deref().is_none_or(|e| e >= today),
+            other => {
+                errors.push(bad(
+                    line,
+                    "status",
+                    format!("{other:?}: active, completed, terminated, cancelled or empty"),
+                ));
+                false
+            }
+        };
+        out.push(Won {
+            buyer_bin: customer,
+            supplier_bin: supplier,
+            supplier_name: name,
+            reference: number,
+            kind,
+            date: date_ok,
+            end: end_ok,
+            active,
+        });
+    }
+    if errors.is_empty() {
+        Ok((out, read))
+    } else {
+        Err(AppError::Invalid(errors))
     }
 }
 

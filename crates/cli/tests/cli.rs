@@ -3078,3 +3078,71 @@ async fn export_register_writes_the_dump_and_seals_it_in_the_ledger() {
         env.drop().await;
     }
 }
+
+/// The CSV form for quasi-public buyers (`import tenders FILE --format csv`): quoted fields, a
+/// re-import that changes nothing, and a bad file refused by line and column with nothing stored.
+#[tokio::test]
+async fn import_contracts_csv_takes_the_quasi_public_form() {
+    for backend in backends().await {
+        let env = Env::new(backend, "contracts_csv").await;
+        env.seed("admin");
+        let good = write(
+            &env.dir,
+            "spk.csv",
+            "customer_bin,supplier_bin,supplier_name,number,kind,date,end_date,status\n\
+             020540004569,170340005679,\"ТОО \"\"Строй, Сервис\"\"\",SPK-2026-05,contract,2026-02-01,2026-12-31,active\n\
+             020540004569,150640010236,ТОО «Astana Digital Solutions»,SPK-2025-11,award,2025-11-03,,\n\
+             180520003454,150640010236,ТОО «Astana Digital Solutions»,X-1,contract,2026-01-01,,active\n",
+        );
+        let (ok, out, err) = env.run(&["import", "tenders", &good, "--format", "csv"]);
+        assert!(ok, "{out}{err}");
+        assert!(
+            out.contains(
+                "3 rows read; 2 of our organisations' contracts and awards created or changed"
+            ) && out.contains("1 with another buyer"),
+            "{out}"
+        );
+        assert_eq!(
+            scalar_text(
+                &env,
+                "SELECT name FROM businesses WHERE bin = '170340005679'"
+            )
+            .await,
+            "ТОО \"Строй, Сервис\""
+        );
+        let (ok, out, _) = env.run(&["import", "tenders", &good, "--format", "csv"]);
+        assert!(
+            ok && out.contains(
+                "0 of our organisations' contracts and awards created or changed, 2 unchanged"
+            ),
+            "{out}"
+        );
+        let count = "SELECT COUNT(*) FROM awards WHERE reference LIKE 'SPK-%'";
+        let bad = write(
+            &env.dir,
+            "bad.csv",
+            "customer_bin,supplier_bin,supplier_name,number,kind,date,end_date,status\n\
+             020540004569,170340005679,ok,SPK-2026-06,contract,2026-02-01,,active\n\
+             020540004569,123456789012,bad,SPK-2026-07,contract,01.02.2026,,maybe\n",
+        );
+        let (ok, _, err) = env.run(&["import", "tenders", &bad, "--format", "csv"]);
+        assert!(!ok, "refused");
+        for expected in [
+            "line 3: supplier_bin",
+            "line 3: date",
+            "line 3: status",
+            "nothing was stored",
+        ] {
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+        assert_eq!(
+            scalar_i64(&env, count).await,
+            2,
+            "nothing from the bad file"
+        );
+        let header = write(&env.dir, "header.csv", "bin,name\n1,2\n");
+        let (ok, _, err) = env.run(&["import", "tenders", &header, "--format", "csv"]);
+        assert!(!ok && err.contains("line 1: header"), "{err}");
+        env.drop().await;
+    }
+}

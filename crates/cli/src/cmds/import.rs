@@ -27,8 +27,9 @@ enum What {
         /// Read the file as line-delimited JSON whatever its extension.
         #[arg(long)]
         lines: bool,
-        /// `ocds` (default), or `portal`: contract pages as Kazakhstan's procurement portal's API
-        /// returns them (`{total, limit, next_page, items}`), one page or one page per line.
+        /// `ocds` (default); `portal`: contract pages as Kazakhstan's procurement portal's API
+        /// returns them (`{total, limit, next_page, items}`), one page or one page per line; `csv`:
+        /// the form for quasi-public buyers (docs/TENDERS.md).
         #[arg(long, default_value = "ocds")]
         format: String,
         #[command(flatten)]
@@ -59,6 +60,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         What::Tenders {
             file, format, data, ..
         } if format == "portal" => portal_file(file, data).await,
+        What::Tenders {
+            file, format, data, ..
+        } if format == "csv" => contracts_csv(file, data).await,
         What::Tenders {
             file, lines, data, ..
         } => tenders(file, lines, data).await,
@@ -379,4 +383,26 @@ async fn pull(
         "{customer}: {pages} page(s), {contracts} contracts read; {changed} of our organisations' contracts created or changed"
     );
     Ok(())
+}
+
+/// `glassroom import tenders FILE --format csv`: the quasi-public buyers' form.
+async fn contracts_csv(file: PathBuf, data: DataArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let store = super::open_store(&data).await?;
+    let app = super::app(store.clone());
+    let source = file.display().to_string();
+    let result = app.import_contracts_csv(&text, &source).await;
+    store.close().await;
+    match result {
+        Ok(r) => {
+            println!(
+                "{source}: {} rows read; {} of our organisations' contracts and awards created or changed, {} unchanged; {} with another buyer",
+                r.releases, r.awards_changed, r.awards_unchanged, r.foreign_buyers
+            );
+            Ok(())
+        }
+        Err(AppError::Invalid(errors)) => Err(refused(&source, &errors)),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
 }
