@@ -2166,11 +2166,21 @@ async fn the_public_pages_work_in_a_real_browser() {
             .await?
             .click()
             .await?;
-        driver
-            .find(By::Css("form.filters button"))
-            .await?
-            .click()
-            .await?;
+        // Wait for the filtered page to replace this one before reading it.
+        browser_submit(&driver, "form.filters button").await?;
+        for _ in 0..50 {
+            if driver.current_url().await?.as_str().contains("status=published")
+                && driver
+                    .execute("return document.readyState === 'complete';", vec![])
+                    .await?
+                    .json()
+                    .as_bool()
+                    == Some(true)
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         let statuses = driver.find_all(By::Css("table.register .status")).await?;
         assert!(!statuses.is_empty());
         for s in statuses {
