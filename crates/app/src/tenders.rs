@@ -201,6 +201,27 @@ fn release(raw: &RawValue, at: &str, sink: Sink<'_>) -> Result<bool, ReadError> 
     Ok(true)
 }
 
+/// Hands one release on, counting it; a refusal is kept (with its path) and stops the parse.
+fn take<E: de::Error>(
+    raw: &RawValue,
+    at: &str,
+    sink: Sink<'_>,
+    seen: &mut u64,
+    failed: &mut Option<ReadError>,
+) -> Result<(), E> {
+    match release(raw, at, sink) {
+        Ok(true) => {
+            *seen += 1;
+            Ok(())
+        }
+        Ok(false) => Ok(()),
+        Err(e) => {
+            *failed = Some(e.clone());
+            Err(E::custom(e))
+        }
+    }
+}
+
 /// `releases: [...]` of a package or a record.
 struct Releases<'s, 'f> {
     at: String,
@@ -225,14 +246,7 @@ impl<'de> Visitor<'de> for Releases<'_, '_> {
         let mut i = 0usize;
         while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
             let at = format!("{}[{i}]", self.at);
-            match release(&raw, &at, &mut *self.sink) {
-                Ok(true) => *self.seen += 1,
-                Ok(false) => {}
-                Err(e) => {
-                    *self.failed = Some(e.clone());
-                    return Err(de::Error::custom(e));
-                }
-            }
+            take(&raw, &at, &mut *self.sink, self.seen, self.failed)?;
             i += 1;
         }
         Ok(())
@@ -280,14 +294,7 @@ impl<'de> Visitor<'de> for Record<'_, '_> {
             && let Some(raw) = compiled
         {
             let at = format!("{}.compiledRelease", self.at);
-            match release(&raw, &at, &mut *self.sink) {
-                Ok(true) => *self.seen += 1,
-                Ok(false) => {}
-                Err(e) => {
-                    *self.failed = Some(e.clone());
-                    return Err(de::Error::custom(e));
-                }
-            }
+            take(&raw, &at, &mut *self.sink, self.seen, self.failed)?;
         }
         Ok(())
     }

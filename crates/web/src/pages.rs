@@ -1890,26 +1890,23 @@ pub async fn open_recordings(
 }
 
 /// The player's script.
-pub async fn schedule_js() -> Response {
+fn script(body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../static/schedule.js"),
+        body,
     )
         .into_response()
 }
 
+pub async fn schedule_js() -> Response {
+    script(include_str!("../static/schedule.js"))
+}
+
 pub async fn player_js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/player.js"),
-    )
-        .into_response()
+    script(include_str!("../static/player.js"))
 }
 
 /// A participant's action on a meeting's page (`check_in`, `sign`) or an official's refusal
