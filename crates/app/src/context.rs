@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use jiff::civil::Date;
 
 use glassroom_domain::calendar::{DayKind, WorkSchedule, WorkWeek};
-use glassroom_domain::tender::{Award, AwardKind, tender_winner_evidence};
+use glassroom_domain::tender::{
+    Award, AwardKind, UnreliableListing, tender_winner_evidence, unreliable_on,
+};
 use glassroom_domain::{PersonId, RuleCode, RulePolicy, Severity, WorkingCalendar};
 use glassroom_store::{
     AwardRow, BusinessRow, CalendarDayRow, OrgRow, PersonRow, PolicyRow, RoleRow, RoomRow,
@@ -112,6 +114,8 @@ pub struct Directory {
     policy: Vec<PolicyRow>,
     conflicts: HashMap<i64, Vec<i64>>,
     awards: HashMap<i64, Vec<AwardRow>>,
+    /// Registers of unreliable suppliers, by BIN.
+    unreliable: HashMap<String, Vec<UnreliableListing>>,
     calendars: Mutex<HashMap<i64, Arc<WorkingCalendar>>>,
 }
 
@@ -144,6 +148,12 @@ impl Directory {
         for a in tx.awards().await? {
             awards.entry(a.business_id).or_default().push(a);
         }
+        let mut unreliable: HashMap<String, Vec<UnreliableListing>> = HashMap::new();
+        for r in tx.unreliable_listings().await? {
+            if let Some(l) = crate::unreliable::listing(&r) {
+                unreliable.entry(r.bin).or_default().push(l);
+            }
+        }
         Ok(Directory {
             version,
             tree: OrgTree::load(tx).await?,
@@ -161,6 +171,7 @@ impl Directory {
             policy: tx.policy_settings().await?,
             conflicts,
             awards,
+            unreliable,
             calendars: Mutex::new(HashMap::new()),
         })
     }
@@ -292,6 +303,20 @@ impl Directory {
             })
             .collect();
         tender_winner_evidence(&awards, on, lookback_months).cloned()
+    }
+
+    /// The business's awards and contracts with any of our organisations.
+    pub fn awards_of(&self, business: i64) -> &[AwardRow] {
+        self.awards
+            .get(&business)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The listing that makes `business` an unreliable supplier on `on`, if any.
+    pub fn unreliable(&self, business: i64, on: Date) -> Option<UnreliableListing> {
+        let bin = &self.businesses.get(&business)?.bin;
+        unreliable_on(self.unreliable.get(bin)?, on).cloned()
     }
 
     /// The OCDS ocids of the business's awards and contracts with `org` or its subtree (imported

@@ -18,6 +18,10 @@ use crate::{App, AppError, ManualClock};
 
 pub const DEMO_DIRECTORY: &str = include_str!("../../../data/demo/directory.toml");
 
+/// A page of the procurement portal's register of unreliable suppliers (`/v3/rnu`), as the demo
+/// imports it.
+pub const DEMO_UNRELIABLE: &str = include_str!("../../../data/demo/unreliable.json");
+
 /// The clip the demo's rooms replay (`data/demo/room-camera.mp4`, made by
 /// `data/demo/make-room-camera.sh`): 20 s of H.264 and AAC.
 pub const DEMO_CLIP: &[u8] = include_bytes!("../../../data/demo/room-camera.mp4");
@@ -279,6 +283,10 @@ pub async fn seed(
         }
         tx.commit().await?;
     }
+    let page = crate::unreliable::parse_rnu_page(DEMO_UNRELIABLE)
+        .map_err(|e| AppError::Internal(format!("the demo's register page: {e}")))?;
+    app.import_unreliable_pages(&[(String::new(), page)], "data/demo/unreliable.json")
+        .await?;
     let tz = crate::time::zone(crate::time::ORG_ZONE)?;
     let calendar = {
         let mut tx = store.read().await?;
@@ -577,5 +585,19 @@ pub async fn seed(
         .cancel_meeting(&ads, m9, "Презентация перенесена на следующий квартал.")
         .await?;
     count += 3;
+
+    // 10. Requested on behalf of a business in the register of unreliable suppliers: the
+    // scheduling screen warns (unreliable_supplier).
+    s.request(
+        "akhmetov",
+        "entrepreneurship",
+        "akhmetov",
+        "190440012341",
+        "Разъяснение порядка участия в программе субсидирования",
+        "consultation",
+        later,
+    )
+    .await?;
+    count += 1;
     Ok(count)
 }

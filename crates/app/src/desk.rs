@@ -89,13 +89,20 @@ impl App {
             || actor.has_role_for(Role::Compliance, org, &tree))
     }
 
-    /// The award or contract that makes a business a tender winner of an organisation (or its
-    /// subtree) today, under the organisation's look-back: what the scheduling screen shows.
+    /// A business's standing with an organisation today, as the scheduling screen shows it: the
+    /// award or contract that makes it a tender winner of the organisation (or its subtree) under
+    /// the organisation's look-back, and its listing in a register of unreliable suppliers.
     pub async fn tender_status(
         &self,
         org: i64,
         business: i64,
-    ) -> Result<Option<glassroom_domain::Award>, AppError> {
+    ) -> Result<
+        (
+            Option<glassroom_domain::Award>,
+            Option<glassroom_domain::UnreliableListing>,
+        ),
+        AppError,
+    > {
         let mut tx = self.store.read().await?;
         let dir = self.directory(&mut *tx).await?;
         let today = dir
@@ -104,7 +111,10 @@ impl App {
             .to_datetime(self.clock.now())
             .date();
         let policy = dir.policy(org, today)?;
-        Ok(dir.tender_award(org, business, today, policy.tender_lookback_months()))
+        Ok((
+            dir.tender_award(org, business, today, policy.tender_lookback_months()),
+            dir.unreliable(business, today),
+        ))
     }
 
     /// The meetings a commission member sits on, newest first.

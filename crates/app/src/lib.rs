@@ -19,8 +19,10 @@ pub mod recorder;
 pub mod recording;
 pub mod recording_files;
 pub mod sessions;
+pub mod standing;
 pub mod tenders;
 pub mod time;
+pub mod unreliable;
 pub mod views;
 
 use std::sync::Arc;

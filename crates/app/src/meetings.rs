@@ -591,6 +591,7 @@ impl App {
             local_day,
             policy.tender_lookback_months(),
         );
+        let unreliable = dir.unreliable(m.business_id, local_day);
         let room = self.recording.room_facts(&mut *tx, dir, req.room).await?;
         let conflicted: Vec<PersonId> = dir.conflicted(m.business_id);
         let (s, e) = (to_us(interval.start()), to_us(interval.end()));
@@ -619,6 +620,7 @@ impl App {
             tender_award: award.as_ref(),
             room_bookings: &room_bookings,
             busy_people: &busy,
+            unreliable: unreliable.as_ref(),
         };
         let findings = rules::check_schedule(&facts, &policy);
         let compliance = actor.has_role_for(Role::Compliance, m.org_id, &dir.tree);
@@ -1519,6 +1521,13 @@ pub fn describe(dir: &Directory, f: &Finding, tz: &jiff::tz::TimeZone) -> RuleFi
         Detail::TenderWinner { reference, outside } => {
             args.push(("contract", reference.clone()));
             args.push(("times", fmt_times(outside)));
+        }
+        Detail::Unreliable { registry, since } => {
+            args.push(("registry", registry.clone()));
+            args.push((
+                "since",
+                format!("{:02}.{:02}.{}", since.day(), since.month(), since.year()),
+            ));
         }
         Detail::Inputs(ids) => args.push((
             "inputs",

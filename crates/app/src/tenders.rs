@@ -764,12 +764,7 @@ impl App {
             .filter_map(|o| Some((o.bin.clone()?, o.id)))
             .collect();
         let mut awards = tx.awards().await?;
-        let mut w = Winners {
-            org_by_bin: &org_by_bin,
-            awards: &mut awards,
-            source,
-            now,
-        };
+        let mut w = Winners::new(&org_by_bin, &mut awards, source, now);
         // Ocids with a new release in this file; those to compile from all their stored releases
         // at the end (a second release in this file, or releases stored before), with whether
         // their first release was counted as another buyer's.
@@ -828,7 +823,7 @@ impl App {
                         again.insert(r.ocid.clone(), false);
                         continue;
                     }
-                    if !w.apply(&mut *tx, &r.ocid, slim, &mut report).await? {
+                    if !w.apply(&mut *tx, &r.ocid, slim).await? {
                         report.foreign_buyers += 1;
                         seen.insert(r.ocid.clone(), true);
                     }
@@ -874,10 +869,11 @@ impl App {
             if *counted_foreign {
                 report.foreign_buyers -= 1;
             }
-            if !w.apply(&mut *tx, ocid, &compiled, &mut report).await? {
+            if !w.apply(&mut *tx, ocid, &compiled).await? {
                 report.foreign_buyers += 1;
             }
         }
+        w.finish(&mut *tx, &mut report).await?;
         if report.new_releases > 0 {
             events::record(
                 &mut *tx,
@@ -922,11 +918,64 @@ impl App {
 }
 
 /// Turns a compiled record's awards and contracts into tender awards of our organisations.
+///
+/// An award may be written more than once in one import (an ocid's first release as it streams
+/// in, then its record compiled from all its releases); its `tender.award` event is written once,
+/// by [`Winners::finish`], with the state it ends in, and only when that differs from the state
+/// before the import.
 struct Winners<'a> {
     org_by_bin: &'a BTreeMap<String, i64>,
     awards: &'a mut Vec<AwardRow>,
     source: &'a str,
     now: jiff::Timestamp,
+    /// Awards this import wrote, by (organisation, kind, reference): the row before the import
+    /// (none: new), and the event that describes the last write.
+    touched: BTreeMap<(i64, String, String), Touched>,
+}
+
+struct Touched {
+    before: Option<AwardRow>,
+    subject: String,
+    data: Value,
+}
+
+impl<'a> Winners<'a> {
+    fn new(
+        org_by_bin: &'a BTreeMap<String, i64>,
+        awards: &'a mut Vec<AwardRow>,
+        source: &'a str,
+        now: jiff::Timestamp,
+    ) -> Self {
+        Winners {
+            org_by_bin,
+            awards,
+            source,
+            now,
+            touched: BTreeMap::new(),
+        }
+    }
+
+    /// Writes one `tender.award` event per award that ends the import other than it began, and
+    /// counts them.
+    async fn finish(
+        self,
+        tx: &mut dyn glassroom_store::Tx,
+        report: &mut TenderReport,
+    ) -> Result<(), AppError> {
+        for ((org_id, kind, reference), t) in self.touched {
+            let now = self
+                .awards
+                .iter()
+                .find(|a| a.org_id == org_id && a.kind == kind && a.reference == reference);
+            if t.before.as_ref() == now {
+                report.awards_unchanged += 1;
+            } else {
+                events::record(tx, self.now, "tender.award", &t.subject, None, t.data).await?;
+                report.awards_changed += 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Winners<'_> {
@@ -936,14 +985,13 @@ impl Winners<'_> {
         tx: &mut dyn glassroom_store::Tx,
         ocid: &str,
         compiled: &Value,
-        report: &mut TenderReport,
     ) -> Result<bool, AppError> {
         let (buyer, won) = winners(compiled);
         let Some(org_id) = buyer.as_ref().and_then(|b| self.org_by_bin.get(b)).copied() else {
             return Ok(false);
         };
         let day = ocid_day(compiled);
-        self.record(tx, org_id, won, ocid, &day, report).await?;
+        self.record(tx, org_id, won, ocid, &day).await?;
         Ok(true)
     }
 
@@ -957,7 +1005,6 @@ impl Winners<'_> {
         won: Vec<Won>,
         origin: &str,
         day: &str,
-        report: &mut TenderReport,
     ) -> Result<(), AppError> {
         let ocid = origin;
         for w in won {
@@ -989,33 +1036,35 @@ impl Winners<'_> {
             };
             let data = json!({"ocid": ocid, "buyer": w.buyer_bin, "business": w.supplier_bin, "reference": row.reference, "kind": row.kind, "date": row.award_date, "end": row.end_date, "active": row.active, "source": self.source});
             let subject = format!("business:{}", w.supplier_bin);
-            match self
+            let old = self
                 .awards
                 .iter_mut()
-                .find(|a| a.org_id == org_id && a.kind == row.kind && a.reference == row.reference)
-            {
+                .find(|a| a.org_id == org_id && a.kind == row.kind && a.reference == row.reference);
+            let key = (org_id, row.kind.clone(), row.reference.clone());
+            let before = old.as_deref().cloned();
+            match old {
                 Some(old)
                     if AwardRow {
                         id: old.id,
                         ..row.clone()
-                    } == *old =>
-                {
-                    report.awards_unchanged += 1;
-                }
+                    } == *old => {}
                 Some(old) => {
                     row.id = old.id;
                     tx.update_award(&row).await?;
                     *old = row;
-                    events::record(tx, self.now, "tender.award", &subject, None, data).await?;
-                    report.awards_changed += 1;
                 }
                 None => {
                     row.id = tx.insert_award(&row).await?;
                     self.awards.push(row);
-                    events::record(tx, self.now, "tender.award", &subject, None, data).await?;
-                    report.awards_changed += 1;
                 }
             }
+            let t = self.touched.entry(key).or_insert(Touched {
+                before,
+                subject: String::new(),
+                data: Value::Null,
+            });
+            t.subject = subject;
+            t.data = data;
         }
         Ok(())
     }
@@ -1109,7 +1158,9 @@ impl App {
             .items
             .iter()
             // An individual entrepreneur's IIN is not a business BIN: not a business here.
-            .filter(|c| glassroom_domain::Bin::parse(c.supplier_biin.trim()).is_ok())
+            .filter(|c| {
+                glassroom_domain::Bin::parse(c.supplier_biin.trim()).is_ok_and(|b| b.is_entity())
+            })
             .map(|c| {
                 let end = c.ec_end_date.as_deref().and_then(portal_day);
                 Won {
@@ -1150,12 +1201,7 @@ impl App {
             .filter_map(|o| Some((o.bin.clone()?, o.id)))
             .collect();
         let mut awards = tx.awards().await?;
-        let mut w = Winners {
-            org_by_bin: &org_by_bin,
-            awards: &mut awards,
-            source,
-            now,
-        };
+        let mut w = Winners::new(&org_by_bin, &mut awards, source, now);
         let mut report = TenderReport {
             releases: read,
             ..Default::default()
@@ -1166,9 +1212,10 @@ impl App {
                 continue;
             };
             let origin = one.reference.clone();
-            w.record(&mut *tx, org_id, vec![one], &origin, &today, &mut report)
+            w.record(&mut *tx, org_id, vec![one], &origin, &today)
                 .await?;
         }
+        w.finish(&mut *tx, &mut report).await?;
         if let Some((customer, next)) = cursor {
             tx.set_portal_cursor(customer, next, to_us(now)).await?;
         }

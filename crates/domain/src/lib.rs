@@ -15,4 +15,4 @@ pub use interval::{Interval, IntervalError};
 pub use meeting::{MeetingKind, MeetingStatus, Transition, TransitionError};
 pub use rules::{Finding, RuleCode, RulePolicy, Severity};
 pub use taxid::{Bin, TaxIdError};
-pub use tender::{Award, AwardKind};
+pub use tender::{Award, AwardKind, UnreliableListing};

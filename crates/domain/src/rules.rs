@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::calendar::WorkingCalendar;
 use crate::ids::{InputId, MeetingId, PersonId};
 use crate::interval::Interval;
-use crate::tender::Award;
+use crate::tender::{Award, UnreliableListing};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RuleCode {
@@ -26,6 +26,7 @@ pub enum RuleCode {
     RecordingGap,
     OverranWorkingHours,
     UnregisteredContact,
+    UnreliableSupplier,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,7 +62,7 @@ impl Severity {
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; 13] = [
+    pub const ALL: [RuleCode; 14] = [
         RuleCode::RoomNotDesignated,
         RuleCode::RoomNotEquipped,
         RuleCode::CommissionQuorum,
@@ -75,6 +76,7 @@ impl RuleCode {
         RuleCode::RecordingGap,
         RuleCode::OverranWorkingHours,
         RuleCode::UnregisteredContact,
+        RuleCode::UnreliableSupplier,
     ];
 
     pub fn code(self) -> &'static str {
@@ -92,6 +94,7 @@ impl RuleCode {
             RuleCode::RecordingGap => "recording_gap",
             RuleCode::OverranWorkingHours => "overran_working_hours",
             RuleCode::UnregisteredContact => "unregistered_contact",
+            RuleCode::UnreliableSupplier => "unreliable_supplier",
         }
     }
 
@@ -113,6 +116,9 @@ impl RuleCode {
             | RecordingNotActive => Severity::Absolute,
             RoomNotEquipped | OutsideWorkingHours => Severity::Blocking,
             RecordingGap | OverranWorkingHours | UnregisteredContact => Severity::Violation,
+            // Not a rule of the order: the business's standing in procurement, for the host and
+            // the commission to know (an organisation may make it blocking).
+            UnreliableSupplier => Severity::Warning,
         }
     }
 }
@@ -233,6 +239,10 @@ pub enum Detail {
     },
     Inputs(Vec<InputId>),
     Coverage(Vec<InputCoverage>),
+    Unreliable {
+        registry: String,
+        since: jiff::civil::Date,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,6 +317,8 @@ pub struct ScheduleFacts<'a> {
     pub room_bookings: &'a [MeetingId],
     /// Host or commission members booked in another meeting during the interval.
     pub busy_people: &'a [PersonId],
+    /// The business's listing in a register of unreliable suppliers on the meeting's day.
+    pub unreliable: Option<&'a UnreliableListing>,
 }
 
 /// Facts for `start`.
@@ -472,6 +484,18 @@ pub fn participant_busy(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
         .flatten()
 }
 
+pub fn unreliable_supplier(f: &ScheduleFacts, p: &RulePolicy) -> Option<Finding> {
+    let l = f.unreliable?;
+    finding(
+        RuleCode::UnreliableSupplier,
+        p,
+        Detail::Unreliable {
+            registry: l.registry.clone(),
+            since: l.since,
+        },
+    )
+}
+
 pub fn room_not_equipped_at_start(f: &StartFacts, p: &RulePolicy) -> Option<Finding> {
     room_equipment(f.room, p)
 }
@@ -556,7 +580,7 @@ pub type StartRule = fn(&StartFacts<'_>, &RulePolicy) -> Option<Finding>;
 pub type EndRule = fn(&EndFacts<'_>, &RulePolicy) -> Option<Finding>;
 
 pub fn check_schedule(f: &ScheduleFacts, p: &RulePolicy) -> Vec<Finding> {
-    let rules: [ScheduleRule; 8] = [
+    let rules: [ScheduleRule; 9] = [
         room_not_designated,
         room_not_equipped,
         commission_quorum,
@@ -565,6 +589,7 @@ pub fn check_schedule(f: &ScheduleFacts, p: &RulePolicy) -> Vec<Finding> {
         tender_winner_outside_working_hours,
         room_busy,
         participant_busy,
+        unreliable_supplier,
     ];
     rules.iter().filter_map(|r| r(f, p)).collect()
 }

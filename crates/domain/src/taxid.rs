@@ -65,6 +65,12 @@ impl Bin {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    /// Whether the number is a BIN of an organisation (or of a joint entrepreneurship) rather than
+    /// a person's IIN: a BIN's fifth digit says the kind of entity (4 a resident legal entity, 5 a
+    /// non-resident, 6 a joint entrepreneurship), where an IIN has the tens of the birth day (0–3).
+    pub fn is_entity(&self) -> bool {
+        matches!(self.0.as_bytes().get(4), Some(b'4'..=b'6'))
+    }
     /// Completes 11 digits with their check digit; `None` when no check digit exists.
     pub fn complete(first11: &str) -> Option<Self> {
         let b = first11.as_bytes();
@@ -113,6 +119,22 @@ mod tests {
         let not_a_date = Bin::complete("00134000000").expect("has a check digit");
         // An IIN whose first six digits are not a date (month 13) is still accepted.
         assert!(Bin::parse(not_a_date.as_str()).is_ok());
+    }
+
+    #[test]
+    fn a_bin_is_told_from_an_iin_by_its_fifth_digit() {
+        for (n, entity) in [
+            ("070840003411", true),
+            ("150640010236", true),
+            ("180520003454", false),
+            ("000740001307", true),
+        ] {
+            assert_eq!(Bin::parse(n).map(|b| b.is_entity()), Ok(entity), "{n}");
+        }
+        let person = (0..100)
+            .find_map(|i| Bin::complete(&format!("850512300{i:02}")))
+            .expect("an IIN of 12 May 1985");
+        assert!(!person.is_entity());
     }
 
     #[test]

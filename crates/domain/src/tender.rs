@@ -32,10 +32,82 @@ pub fn tender_winner_evidence(awards: &[Award], on: Date, lookback_months: i32) 
     })
 }
 
+/// An entry of a register of unreliable suppliers (реестр недобросовестных участников
+/// государственных закупок): the business may not take part in procurement from `since` until
+/// `until` (open-ended while it stays in the register).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreliableListing {
+    /// Which register: `goszakup` (the state procurement portal) or another operator's.
+    pub registry: String,
+    pub since: Date,
+    pub until: Option<Date>,
+    /// The day the register no longer listed it (a full import without it).
+    pub delisted: Option<Date>,
+}
+
+impl UnreliableListing {
+    /// Whether the listing stands on `on`.
+    pub fn stands_on(&self, on: Date) -> bool {
+        self.since <= on
+            && self.until.is_none_or(|u| on <= u)
+            && self.delisted.is_none_or(|d| on < d)
+    }
+}
+
+/// The listing that makes the business an unreliable supplier on `on`, if any (the earliest).
+pub fn unreliable_on(listings: &[UnreliableListing], on: Date) -> Option<&UnreliableListing> {
+    listings
+        .iter()
+        .filter(|l| l.stands_on(on))
+        .min_by_key(|l| l.since)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn a_listing_stands_from_its_day_until_its_end_or_delisting() {
+        let l = |since, until, delisted| UnreliableListing {
+            registry: "goszakup".into(),
+            since,
+            until,
+            delisted,
+        };
+        let on = date(2026, 3, 20);
+        for (listing, expected, why) in [
+            (l(date(2025, 6, 1), None, None), true, "listed, open-ended"),
+            (l(date(2026, 3, 20), None, None), true, "listed that day"),
+            (l(date(2026, 3, 21), None, None), false, "not yet listed"),
+            (
+                l(date(2024, 1, 1), Some(date(2026, 3, 20)), None),
+                true,
+                "last day",
+            ),
+            (
+                l(date(2024, 1, 1), Some(date(2026, 3, 19)), None),
+                false,
+                "term over",
+            ),
+            (
+                l(date(2024, 1, 1), None, Some(date(2026, 3, 20))),
+                false,
+                "delisted that day",
+            ),
+            (
+                l(date(2024, 1, 1), None, Some(date(2026, 4, 1))),
+                true,
+                "delisted later",
+            ),
+        ] {
+            assert_eq!(
+                unreliable_on(std::slice::from_ref(&listing), on).is_some(),
+                expected,
+                "{why}"
+            );
+        }
+    }
 
     fn award(kind: AwardKind, d: Date, end: Option<Date>, active: bool) -> Award {
         Award {

@@ -273,6 +273,33 @@ macro_rules! impl_tx {
                 Ok(())
             }
 
+            async fn unreliable_listings(&mut self) -> crate::Result<Vec<crate::UnreliableRow>> {
+                Ok(sqlx::query_as("SELECT bin, name, registry, since, until, reason, delisted, seen_run FROM unreliable_suppliers ORDER BY bin, registry").fetch_all(&mut *self.tx).await?)
+            }
+            async fn unreliable_of(&mut self, bin: &str) -> crate::Result<Vec<crate::UnreliableRow>> {
+                Ok(sqlx::query_as("SELECT bin, name, registry, since, until, reason, delisted, seen_run FROM unreliable_suppliers WHERE bin = $1 ORDER BY registry")
+                    .bind(bin).fetch_all(&mut *self.tx).await?)
+            }
+            async fn upsert_unreliable(&mut self, r: &crate::UnreliableRow) -> crate::Result<()> {
+                sqlx::query("INSERT INTO unreliable_suppliers (bin, name, registry, since, until, reason, delisted, seen_run) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (bin, registry) DO UPDATE SET name = excluded.name, since = excluded.since, until = excluded.until, reason = excluded.reason, delisted = excluded.delisted, seen_run = excluded.seen_run")
+                    .bind(&r.bin).bind(&r.name).bind(&r.registry).bind(&r.since).bind(&r.until).bind(&r.reason).bind(&r.delisted).bind(&r.seen_run)
+                    .execute(&mut *self.tx).await?;
+                Ok(())
+            }
+            async fn delist_unseen(&mut self, registry: &str, run: &str, day: &str) -> crate::Result<Vec<crate::UnreliableRow>> {
+                Ok(sqlx::query_as("UPDATE unreliable_suppliers SET delisted = $3 WHERE registry = $1 AND seen_run <> $2 AND delisted IS NULL RETURNING bin, name, registry, since, until, reason, delisted, seen_run")
+                    .bind(registry).bind(run).bind(day).fetch_all(&mut *self.tx).await?)
+            }
+            async fn registry_pull(&mut self, registry: &str) -> crate::Result<Option<(String, Option<String>)>> {
+                Ok(sqlx::query_as("SELECT run, next_url FROM registry_pulls WHERE registry = $1")
+                    .bind(registry).fetch_optional(&mut *self.tx).await?)
+            }
+            async fn set_registry_pull(&mut self, registry: &str, run: &str, next_url: Option<&str>, at_us: i64) -> crate::Result<()> {
+                sqlx::query("INSERT INTO registry_pulls (registry, run, next_url, updated_us) VALUES ($1, $2, $3, $4) ON CONFLICT (registry) DO UPDATE SET run = excluded.run, next_url = excluded.next_url, updated_us = excluded.updated_us")
+                    .bind(registry).bind(run).bind(next_url).bind(at_us).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
             async fn all_calendar_days(&mut self) -> crate::Result<Vec<crate::CalendarDayRow>> {
                 Ok(sqlx::query_as("SELECT calendar, day, kind, name FROM calendar_days ORDER BY calendar, day").fetch_all(&mut *self.tx).await?)
             }

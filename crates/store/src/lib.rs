@@ -181,6 +181,29 @@ pub trait Tx: Send {
     async fn ocds_counts(&mut self) -> Result<(i64, i64)>;
     async fn insert_award(&mut self, a: &AwardRow) -> Result<i64>;
     async fn update_award(&mut self, a: &AwardRow) -> Result<()>;
+    /// Every entry of the registers of unreliable suppliers, delisted ones included.
+    async fn unreliable_listings(&mut self) -> Result<Vec<UnreliableRow>>;
+    /// The entries of one BIN, in every register.
+    async fn unreliable_of(&mut self, bin: &str) -> Result<Vec<UnreliableRow>>;
+    /// Stores an entry, replacing the one of the same BIN and register.
+    async fn upsert_unreliable(&mut self, row: &UnreliableRow) -> Result<()>;
+    /// Marks delisted on `day` the entries of `registry` still listed that run `run` did not name;
+    /// returns them.
+    async fn delist_unseen(
+        &mut self,
+        registry: &str,
+        run: &str,
+        day: &str,
+    ) -> Result<Vec<UnreliableRow>>;
+    /// Where the pull of a register stands: (run, next page; `None` when it finished).
+    async fn registry_pull(&mut self, registry: &str) -> Result<Option<(String, Option<String>)>>;
+    async fn set_registry_pull(
+        &mut self,
+        registry: &str,
+        run: &str,
+        next_url: Option<&str>,
+        at_us: i64,
+    ) -> Result<()>;
 
     // calendars and policy
     async fn all_calendar_days(&mut self) -> Result<Vec<CalendarDayRow>>;

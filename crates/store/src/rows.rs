@@ -110,6 +110,19 @@ pub struct AwardRow {
     pub active: bool,
 }
 
+/// An entry of a register of unreliable suppliers (dates `YYYY-MM-DD`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnreliableRow {
+    pub bin: String,
+    pub name: String,
+    pub registry: String,
+    pub since: String,
+    pub until: Option<String>,
+    pub reason: Option<String>,
+    pub delisted: Option<String>,
+    pub seen_run: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CalendarDayRow {
     pub calendar: String,

@@ -1,7 +1,7 @@
 //! Handlers: extract, call one use case, render.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
@@ -54,7 +54,7 @@ fn overrides(o: Vec<OverrideBody>) -> Vec<OverrideInput> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Glassroom API", description = "Meetings between akimat officials and business, booked, held under a commission, recorded and provable. Errors are application/problem+json (RFC 9457); refused transitions list every failing rule in `violations`."),
-    paths(healthz, register, request_meeting, get_meeting, meeting_events, schedule, reject, cancel, check_in, start, end, no_show, write_protocol, sign_protocol, publish, confirm, me, my_meetings, organisations, business, rules, import_directory, people, rooms, set_input_state, violations, crate::log::checkpoint_json, crate::log::inclusion, crate::log::consistency, crate::log::receipt, crate::log::cosign, crate::recordings::open, crate::recordings::segment, crate::recordings::playlist, crate::recordings::health, crate::recordings::evidence, crate::ical::feed, crate::csv::open_data),
+    paths(healthz, register, request_meeting, get_meeting, meeting_events, schedule, reject, cancel, check_in, start, end, no_show, write_protocol, sign_protocol, publish, confirm, me, my_meetings, organisations, crate::business::business, rules, import_directory, people, rooms, set_input_state, violations, crate::log::checkpoint_json, crate::log::inclusion, crate::log::consistency, crate::log::receipt, crate::log::cosign, crate::recordings::open, crate::recordings::segment, crate::recordings::playlist, crate::recordings::health, crate::recordings::evidence, crate::ical::feed, crate::csv::open_data),
     modifiers(&BearerAuth),
     tags((name = "public", description = "No sign-in needed"), (name = "meetings", description = "The meeting lifecycle"), (name = "directory", description = "Organisations, people, rooms"), (name = "ledger", description = "The transparency log: checkpoints, proofs, receipts, cosignatures (C2SP tiles and checkpoint under /log/)"))
 )]
@@ -510,26 +510,6 @@ pub async fn organisations(
     Ok(Json(orgs.iter().map(|o| OrgDto::new(o, lang)).collect()))
 }
 
-/// A business entity by BIN.
-#[utoipa::path(get, path = "/api/v1/businesses/{bin}", tag = "public", params(("bin" = String, Path)), responses((status = 200, description = "OK", body = BusinessDto), (status = 404, description = "Not found (problem+json)", body = Problem), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
-pub async fn business(
-    State(s): State<AppState>,
-    ReqLang(lang): ReqLang,
-    MaybeAuth(actor): MaybeAuth,
-    Path(bin): Path<String>,
-) -> ApiResult<Json<BusinessDto>> {
-    let b = s
-        .app
-        .business_by_bin(actor.as_ref(), &bin)
-        .await
-        .or_problem(lang)?;
-    Ok(Json(BusinessDto {
-        bin: b.bin,
-        name: b.name,
-        address: b.address,
-    }))
-}
-
 /// A rule's message with its details elided: what the rule says, in plain words.
 pub(crate) fn rule_text(lang: Lang, r: RuleCode) -> String {
     message(
@@ -544,6 +524,8 @@ pub(crate) fn rule_text(lang: Lang, r: RuleCode) -> String {
             ("actual", "…".into()),
             ("contract", "…".into()),
             ("coverage", "…".into()),
+            ("registry", "…".into()),
+            ("since", "…".into()),
         ],
     )
 }

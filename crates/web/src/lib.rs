@@ -1,6 +1,7 @@
 //! The HTTP adapter: extracts, calls one use case, renders. JSON API under `/api/v1/` (OpenAPI at
 //! `/api/v1/openapi.json`), `application/problem+json` errors, `/healthz`, `/metrics`.
 
+mod business;
 mod cache;
 mod caching;
 pub mod csv;
@@ -74,7 +75,7 @@ pub fn router(app: App) -> Router {
         .route("/me", get(handlers::me))
         .route("/me/meetings", get(handlers::my_meetings))
         .route("/organisations", get(handlers::organisations))
-        .route("/businesses/{bin}", get(handlers::business))
+        .route("/businesses/{bin}", get(business::business))
         .route("/rules", get(handlers::rules))
         .route("/directory", post(handlers::import_directory))
         .route("/directory/people", get(handlers::people))
@@ -93,6 +94,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/", get(pages::register))
         .route("/meetings/{id}", get(pages::meeting))
+        .route("/businesses/{bin}", get(business::page))
         .route("/log", get(pages::log))
         .route("/rules", get(pages::rules))
         .route("/lang/{code}", get(pages::set_lang))

@@ -1463,9 +1463,12 @@ struct SchedulePage {
     id: i64,
     subject: String,
     business: String,
+    bin: String,
     wished: String,
     /// The award or contract that makes the business a tender winner of this organisation.
     tender: Option<String>,
+    /// Its listing in a register of unreliable suppliers.
+    unreliable: Option<String>,
     form: ScheduleForm,
     rooms: Vec<(String, String)>,
     commission: Vec<(String, String, bool)>,
@@ -1558,24 +1561,28 @@ async fn schedule_page(
             (id, format!("{}, {}", p.full_name, position), checked)
         })
         .collect();
+    let (award, listing) = match s.app.tender_status(m.organisation.id, m.business.id).await {
+        Ok(standing) => standing,
+        Err(e) => return error_page(ui, &e),
+    };
     html(
         out.status,
         &SchedulePage {
             id,
             subject: m.subject.clone(),
             business: format!("{} ({})", m.business.name, m.business.bin),
+            bin: m.business.bin.clone(),
             wished: ui.span(Some(m.wished_from), Some(m.wished_to)),
-            tender: match s.app.tender_status(m.organisation.id, m.business.id).await {
-                Ok(Some(a)) => Some(ui.ta(
+            tender: award.map(|a| {
+                ui.ta(
                     "schedule-tender-winner",
                     &[
                         ("reference", a.reference.clone()),
                         ("date", a.date.to_string()),
                     ],
-                )),
-                Ok(None) => None,
-                Err(e) => return error_page(ui, &e),
-            },
+                )
+            }),
+            unreliable: listing.map(|l| crate::business::listing_text(&ui, &l)),
             form,
             rooms,
             commission,
@@ -1998,6 +2005,7 @@ mod tests {
         let mut sources = vec![
             include_str!("pages.rs").to_owned(),
             include_str!("desk.rs").to_owned(),
+            include_str!("business.rs").to_owned(),
         ];
         for entry in std::fs::read_dir(dir.join("templates"))
             .into_iter()
@@ -2041,6 +2049,9 @@ mod tests {
         }
         for k in ["consultation", "document_signing", "other"] {
             keys.push(format!("kind-{k}"));
+        }
+        for k in ["award", "contract"] {
+            keys.push(format!("business-kind-{k}"));
         }
         for r in glassroom_app::Role::ALL {
             keys.push(format!("role-{}", r.code()));

@@ -35,6 +35,29 @@ enum What {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// A register of unreliable suppliers (реестр недобросовестных участников госзакупок): the
+    /// procurement portal's pages (`/v3/rnu`, from FILE or pulled with --url) or the CSV form for
+    /// other registers (docs/TENDERS.md). A complete import delists whom it no longer names.
+    Unreliable {
+        /// A file of portal pages (one page, or one per line), or the CSV form with --format csv.
+        #[arg(required_unless_present = "url", conflicts_with = "url")]
+        file: Option<PathBuf>,
+        /// `portal` (default) or `csv`.
+        #[arg(long, default_value = "portal")]
+        format: String,
+        /// Pull the register from the portal's API at this base address instead, e.g.
+        /// https://ows.goszakup.gov.kz (following `next_page`, retrying, resuming).
+        #[arg(long)]
+        url: Option<String>,
+        /// The API token (with --url).
+        #[arg(long, env = "GLASSROOM_PORTAL_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Attempts per page before giving up (the pull resumes there next time).
+        #[arg(long, default_value_t = 4)]
+        attempts: u32,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Pull a customer's contracts from the procurement portal's API (`/v3/contract/customer/{BIN}`),
     /// following `next_page`, retrying failed pages, resuming where an interrupted pull stopped.
     Portal {
@@ -73,6 +96,24 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             attempts,
             data,
         } => portal(url, customer, token, attempts, data).await,
+        What::Unreliable {
+            url: Some(url),
+            token,
+            attempts,
+            data,
+            ..
+        } => {
+            let token = token
+                .context("the portal's API needs a token: --token or GLASSROOM_PORTAL_TOKEN")?;
+            unreliable_pull(url, token, attempts, data).await
+        }
+        What::Unreliable {
+            file: Some(file),
+            format,
+            data,
+            ..
+        } => unreliable_file(file, &format, data).await,
+        What::Unreliable { .. } => anyhow::bail!("give a FILE or --url"),
         What::Directory { file, data } => {
             let format = match file.extension().and_then(|e| e.to_str()) {
                 Some("json") => "json",
@@ -219,17 +260,20 @@ fn refused(source: &str, errors: &[glassroom_app::FieldError]) -> anyhow::Error 
     anyhow::anyhow!("the tender data is malformed")
 }
 
-/// `glassroom import tenders FILE --format portal`: one page, or one page per line.
-async fn portal_file(file: PathBuf, data: DataArgs) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(&file)
-        .with_context(|| format!("cannot read {}", file.display()))?;
-    let mut pages = Vec::new();
+/// The pages of a file of portal pages: one page, or one page per line, each with where it is
+/// (`line N: `, or nothing for a single page); refused with the JSON path of the first bad one.
+fn portal_pages<P>(
+    file: &std::path::Path,
+    parse: fn(&str) -> Result<P, glassroom_app::tenders::ReadError>,
+) -> anyhow::Result<Vec<(String, P)>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let trimmed = text.trim();
     let chunks: Vec<(String, &str)> = if trimmed.lines().count() > 1
         && trimmed
             .lines()
             .all(|l| l.trim().is_empty() || l.trim_start().starts_with('{'))
-        && glassroom_app::tenders::parse_portal_page(trimmed).is_err()
+        && parse(trimmed).is_err()
     {
         trimmed
             .lines()
@@ -240,9 +284,10 @@ async fn portal_file(file: PathBuf, data: DataArgs) -> anyhow::Result<()> {
     } else {
         vec![(String::new(), trimmed)]
     };
+    let mut pages = Vec::new();
     for (at, chunk) in chunks {
-        match glassroom_app::tenders::parse_portal_page(chunk) {
-            Ok(p) => pages.push(p),
+        match parse(chunk) {
+            Ok(p) => pages.push((at, p)),
             Err(e) => {
                 let errors = [glassroom_app::FieldError::new(
                     format!("{at}{}", e.at),
@@ -253,6 +298,15 @@ async fn portal_file(file: PathBuf, data: DataArgs) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(pages)
+}
+
+/// `glassroom import tenders FILE --format portal`: one page, or one page per line.
+async fn portal_file(file: PathBuf, data: DataArgs) -> anyhow::Result<()> {
+    let pages: Vec<_> = portal_pages(&file, glassroom_app::tenders::parse_portal_page)?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     let store = super::open_store(&data).await?;
     let app = super::app(store.clone());
     let source = file.display().to_string();
@@ -320,38 +374,10 @@ async fn pull(
         }
         _ => first,
     };
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(60))
-        .build()?;
+    let client = portal_client()?;
     let (mut pages, mut contracts, mut changed) = (0u64, 0u64, 0u64);
     loop {
-        let mut last_error = String::new();
-        let mut text = None;
-        for attempt in 0..attempts {
-            if attempt > 0 {
-                // 0.2 s, 0.4 s, 0.8 s … between attempts.
-                tokio::time::sleep(std::time::Duration::from_millis(
-                    200 << (attempt - 1).min(6),
-                ))
-                .await;
-            }
-            match client.get(next.clone()).bearer_auth(token).send().await {
-                Ok(r) if r.status().is_success() => {
-                    text = Some(r.text().await?);
-                    break;
-                }
-                Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
-                    last_error = format!("{} answered {}", next, r.status());
-                }
-                Ok(r) => anyhow::bail!("{next} answered {}: not retried", r.status()),
-                Err(e) => last_error = format!("{next}: {e}"),
-            }
-        }
-        let Some(text) = text else {
-            anyhow::bail!(
-                "{last_error} ({attempts} attempts); {pages} page(s) stored this time, the next pull resumes at this page"
-            );
-        };
+        let text = fetch_page(&client, &next, token, attempts, pages).await?;
         let page = glassroom_app::tenders::parse_portal_page(&text).map_err(|e| {
             anyhow::anyhow!(
                 "{next}: {}: {}; nothing from this page was stored",
@@ -382,6 +408,170 @@ async fn pull(
     println!(
         "{customer}: {pages} page(s), {contracts} contracts read; {changed} of our organisations' contracts created or changed"
     );
+    Ok(())
+}
+
+fn portal_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()?)
+}
+
+/// One page of the portal's API with the bearer token, retried on a 5xx, a 429 or no answer
+/// (0.2 s, 0.4 s, 0.8 s … between attempts); `stored` says how many pages this pull stored, for
+/// the message when it gives up.
+async fn fetch_page(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    token: &str,
+    attempts: u32,
+    stored: u64,
+) -> anyhow::Result<String> {
+    let mut last_error = String::new();
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(
+                200 << (attempt - 1).min(6),
+            ))
+            .await;
+        }
+        match client.get(url.clone()).bearer_auth(token).send().await {
+            Ok(r) if r.status().is_success() => return Ok(r.text().await?),
+            Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
+                last_error = format!("{url} answered {}", r.status());
+            }
+            Ok(r) => anyhow::bail!("{url} answered {}: not retried", r.status()),
+            Err(e) => last_error = format!("{url}: {e}"),
+        }
+    }
+    anyhow::bail!(
+        "{last_error} ({attempts} attempts); {stored} page(s) stored this time, the next pull resumes at this page"
+    )
+}
+
+fn unreliable_summary(source: &str, r: &glassroom_app::unreliable::UnreliableReport) {
+    println!(
+        "{source}: {} entries read; {} listed or changed, {} unchanged, {} delisted; {} individuals (IIN) skipped{}",
+        r.read,
+        r.listed,
+        r.unchanged,
+        r.delisted,
+        r.individuals,
+        if r.complete {
+            ""
+        } else {
+            "; not the whole register (its last page has a next_page), so no one was delisted"
+        }
+    );
+}
+
+/// `glassroom import unreliable FILE`: portal pages or the CSV form, in one transaction.
+async fn unreliable_file(file: PathBuf, format: &str, data: DataArgs) -> anyhow::Result<()> {
+    let source = file.display().to_string();
+    let pages = match format {
+        "portal" => Some(portal_pages(
+            &file,
+            glassroom_app::unreliable::parse_rnu_page,
+        )?),
+        "csv" => None,
+        other => anyhow::bail!("unknown --format {other:?}: portal or csv"),
+    };
+    let text = match pages {
+        Some(_) => String::new(),
+        None => std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read {}", file.display()))?,
+    };
+    let store = super::open_store(&data).await?;
+    let app = super::app(store.clone());
+    let result = match &pages {
+        Some(pages) => app.import_unreliable_pages(pages, &source).await,
+        None => app.import_unreliable_csv(&text, &source).await,
+    };
+    store.close().await;
+    match result {
+        Ok(r) => {
+            unreliable_summary(&source, &r);
+            Ok(())
+        }
+        Err(AppError::Invalid(errors)) => Err(refused(&source, &errors)),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}
+
+/// `glassroom import unreliable --url`: the portal's register page after page (`/v3/rnu`), each
+/// stored with where the pull goes on; the last page completes it.
+async fn unreliable_pull(
+    url: String,
+    token: String,
+    attempts: u32,
+    data: DataArgs,
+) -> anyhow::Result<()> {
+    let base = reqwest::Url::parse(&url).with_context(|| format!("not an address: {url}"))?;
+    let store = super::open_store(&data).await?;
+    let app = super::app(store.clone());
+    let result = pull_unreliable(&app, &base, &token, attempts.max(1)).await;
+    store.close().await;
+    result
+}
+
+async fn pull_unreliable(
+    app: &glassroom_app::App,
+    base: &reqwest::Url,
+    token: &str,
+    attempts: u32,
+) -> anyhow::Result<()> {
+    let (run, resume) = app
+        .unreliable_pull()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut next = match resume {
+        Some(r) => {
+            println!("resuming the pull of the register at {r}");
+            base.join(&r)?
+        }
+        None => base.join("/v3/rnu")?,
+    };
+    let client = portal_client()?;
+    let mut total = glassroom_app::unreliable::UnreliableReport::default();
+    let mut pages = 0u64;
+    loop {
+        let text = fetch_page(&client, &next, token, attempts, pages).await?;
+        let page = glassroom_app::unreliable::parse_rnu_page(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{next}: {}: {}; nothing from this page was stored",
+                e.at,
+                e.reason
+            )
+        })?;
+        let following = match page.next_page.as_deref().filter(|p| !p.trim().is_empty()) {
+            Some(p) => Some(base.join(p)?),
+            None => None,
+        };
+        let cursor = following.as_ref().map(|u| u.to_string());
+        let step = glassroom_app::unreliable::PullStep {
+            run: &run,
+            next: cursor.as_deref(),
+        };
+        let r = app
+            .import_unreliable_pulled(page, next.as_str(), step)
+            .await
+            .map_err(|e| match e {
+                AppError::Invalid(errors) => refused(next.as_str(), &errors),
+                e => anyhow::anyhow!("{e}"),
+            })?;
+        pages += 1;
+        total.read += r.read;
+        total.listed += r.listed;
+        total.unchanged += r.unchanged;
+        total.delisted += r.delisted;
+        total.individuals += r.individuals;
+        total.complete = r.complete;
+        match following {
+            Some(u) => next = u,
+            None => break,
+        }
+    }
+    unreliable_summary(&format!("{base} ({pages} page(s))"), &total);
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::*;
 use crate::calendar::{DayKind, WorkSchedule, WorkWeek};
-use crate::tender::AwardKind;
+use crate::tender::{AwardKind, UnreliableListing};
 
 fn tz() -> TimeZone {
     TimeZone::get("Asia/Almaty").expect("tz")
@@ -76,6 +76,7 @@ struct S {
     award: Option<Award>,
     room_bookings: Vec<MeetingId>,
     busy: Vec<PersonId>,
+    unreliable: Option<UnreliableListing>,
 }
 
 fn base() -> S {
@@ -88,6 +89,16 @@ fn base() -> S {
         award: None,
         room_bookings: vec![],
         busy: vec![],
+        unreliable: None,
+    }
+}
+
+fn listing() -> UnreliableListing {
+    UnreliableListing {
+        registry: "goszakup".into(),
+        since: date(2025, 11, 4),
+        until: None,
+        delisted: None,
     }
 }
 
@@ -103,6 +114,7 @@ fn run(s: &S, rule: ScheduleRule) -> Option<Finding> {
         tender_award: s.award.as_ref(),
         room_bookings: &s.room_bookings,
         busy_people: &s.busy,
+        unreliable: s.unreliable.as_ref(),
     };
     rule(&f, &RulePolicy::default())
 }
@@ -275,6 +287,17 @@ fn schedule_rules() {
                 ),
             ],
         ),
+        (
+            unreliable_supplier,
+            vec![
+                ("not in the register", |_| {}, None),
+                (
+                    "in the register",
+                    |s| s.unreliable = Some(listing()),
+                    Some((RuleCode::UnreliableSupplier, Severity::Warning)),
+                ),
+            ],
+        ),
     ];
     for (rule, cases) in table {
         for (name, change, expected) in cases {
@@ -295,6 +318,7 @@ fn check_schedule_lists_every_failing_rule() {
     };
     let commission = [PersonId(1)];
     let a = award();
+    let l = listing();
     let f = ScheduleFacts {
         interval: iv(at(20, 19, 0), at(20, 20, 0)),
         host: PersonId(1),
@@ -305,6 +329,7 @@ fn check_schedule_lists_every_failing_rule() {
         tender_award: Some(&a),
         room_bookings: &[MeetingId(4)],
         busy_people: &[PersonId(1)],
+        unreliable: Some(&l),
     };
     let codes: Vec<&str> = check_schedule(&f, &RulePolicy::default())
         .iter()
@@ -320,7 +345,8 @@ fn check_schedule_lists_every_failing_rule() {
             "outside_working_hours",
             "tender_winner_outside_working_hours",
             "room_busy",
-            "participant_busy"
+            "participant_busy",
+            "unreliable_supplier"
         ]
     );
 }
@@ -568,6 +594,11 @@ fn policy_never_weakens_the_order() {
     assert!(
         p.set_severity(RuleCode::RecordingGap, Severity::Blocking)
             .is_err()
+    );
+    // An organisation may make the unreliable-supplier warning stop a booking.
+    assert!(
+        p.set_severity(RuleCode::UnreliableSupplier, Severity::Blocking)
+            .is_ok()
     );
     assert!(p.set_commission_quorum(1).is_err());
     assert!(p.set_coverage_threshold(1.5).is_err());

@@ -20,6 +20,7 @@ rule-recording_not_active = Not every camera and microphone of the room is recor
 rule-recording_gap = Recording coverage of the meeting interval is below the threshold: { $coverage }.
 rule-overran_working_hours = The meeting actually ran outside working time: { $times }.
 rule-unregistered_contact = A business visitor entered the building with no registered meeting.
+rule-unreliable_supplier = The business is in the register of unreliable procurement suppliers ({ $registry }) since { $since }.
 
 severity-absolute = absolute
 severity-blocking = blocking

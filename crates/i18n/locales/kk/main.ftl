@@ -20,6 +20,7 @@ rule-recording_not_active = Бөлменің барлық камералары �
 rule-recording_gap = Кездесу аралығын жазбамен қамту шектен төмен: { $coverage }.
 rule-overran_working_hours = Кездесу іс жүзінде жұмыс уақытынан тыс өтті: { $times }.
 rule-unregistered_contact = Кәсіпкер-келуші тіркелген кездесусіз ғимаратқа кірді.
+rule-unreliable_supplier = Кәсіпкер мемлекеттік сатып алудың жосықсыз қатысушыларының тізіліміне ({ $registry }) { $since } бастап енгізілген.
 
 severity-absolute = абсолютті
 severity-blocking = бұғаттаушы

@@ -20,6 +20,7 @@ rule-recording_not_active = Не все камеры и микрофоны по�
 rule-recording_gap = Покрытие записью интервала встречи ниже порога: { $coverage }.
 rule-overran_working_hours = Встреча фактически проходила вне рабочего времени: { $times }.
 rule-unregistered_contact = Посетитель-предприниматель вошёл в здание без зарегистрированной встречи.
+rule-unreliable_supplier = Предприниматель включён в реестр недобросовестных участников государственных закупок ({ $registry }) с { $since }.
 
 severity-absolute = абсолютное
 severity-blocking = блокирующее
