@@ -1103,11 +1103,22 @@ pub struct PortalContract {
 
 /// Parses a portal page, naming the JSON path of what is wrong.
 pub fn parse_portal_page(text: &str) -> Result<PortalPage, ReadError> {
+    parse_page(text)
+}
+
+/// Parses one JSON document of the portal's API, naming the JSON path of what is wrong; anything
+/// after the document is refused too (a file of pages, one per line, is not one page).
+pub fn parse_page<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ReadError> {
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| ReadError {
+    let page = serde_path_to_error::deserialize(&mut *de).map_err(|e| ReadError {
         at: e.path().to_string(),
         reason: e.inner().to_string(),
-    })
+    })?;
+    de.end().map_err(|e| ReadError {
+        at: "$".into(),
+        reason: format!("more after the page: {e}"),
+    })?;
+    Ok(page)
 }
 
 fn portal_day(v: &str) -> Option<String> {

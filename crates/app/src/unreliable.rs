@@ -58,11 +58,7 @@ pub struct RnuItem {
 
 /// Parses a page of the portal's register, naming the JSON path of what is wrong.
 pub fn parse_rnu_page(text: &str) -> Result<RnuPage, ReadError> {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| ReadError {
-        at: e.path().to_string(),
-        reason: e.inner().to_string(),
-    })
+    crate::tenders::parse_page(text)
 }
 
 /// One entry to record.

@@ -3038,6 +3038,16 @@ async fn import_portal_follows_pages_retries_and_resumes() {
             "{err}"
         );
         assert_eq!(scalar_i64(&env, count).await, 2, "nothing stored");
+        // A file of pages, one per line: every page is read.
+        let lines = write(
+            &env.dir,
+            "pages.jsonl",
+            "{\"next_page\": \"/v3/contract/customer/991240003187?page=2\", \"items\": [{\"customer_bin\": \"991240003187\", \"supplier_biin\": \"150640010236\", \"contract_number\": \"X-3\", \"sign_date\": \"2026-01-05\"}]}\n\
+             {\"next_page\": null, \"items\": [{\"customer_bin\": \"991240003187\", \"supplier_biin\": \"170340005679\", \"contract_number\": \"X-4\", \"sign_date\": \"2026-01-06\"}]}\n",
+        );
+        let (ok, out, err) = env.run(&["import", "tenders", &lines, "--format", "portal"]);
+        assert!(ok && out.contains("2 contracts read"), "{out}{err}");
+        assert_eq!(scalar_i64(&env, count).await, 4);
         env.drop().await;
     }
     server.abort();
@@ -3155,4 +3165,221 @@ async fn import_contracts_csv_takes_the_quasi_public_form() {
         assert!(!ok && err.contains("line 1: header"), "{err}");
         env.drop().await;
     }
+}
+
+/// The procurement portal's register of unreliable suppliers (`/v3/rnu`), pulled from a loopback
+/// server serving fixture pages: the token sent, a failing page retried and resumed by the next
+/// pull, a complete pull delisting whom the register no longer names; the same pages from a file
+/// and the CSV form for other registers, refused by path or line when malformed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_unreliable_pulls_the_register_resumes_and_delists() {
+    use axum::extract::{Query, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Register {
+        hits: Vec<String>,
+        auth: Vec<String>,
+        failures_left: u32,
+        /// The supplier has served its ban: the register no longer names it.
+        without_ads: bool,
+    }
+    let state = Arc::new(Mutex::new(Register::default()));
+    async fn pages(
+        State(s): State<Arc<Mutex<Register>>>,
+        Query(q): Query<std::collections::HashMap<String, String>>,
+        headers: HeaderMap,
+    ) -> (StatusCode, String) {
+        let mut s = s.lock().expect("state");
+        let page = q.get("page").cloned().unwrap_or_else(|| "1".into());
+        s.hits.push(page.clone());
+        s.auth.push(
+            headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        if page == "1" {
+            let ads = if s.without_ads {
+                ""
+            } else {
+                r#"{"pid": 501, "supplier_biin": "150640010236", "supplier_innunp": null, "supplier_name_ru": "ТОО «Astana Digital Solutions»", "supplier_name_kz": null, "kato_list": ["711210000"], "index_date": "2025-11-04 10:00:00", "system_id": 3},"#
+            };
+            return (
+                StatusCode::OK,
+                format!(
+                    r#"{{"total": 3, "limit": 2, "next_page": "/v3/rnu?page=2", "items": [{ads}
+                    {{"pid": 502, "supplier_biin": "850512300003", "supplier_name_ru": "ИП Частное лицо", "index_date": "2025-07-01 09:00:00", "system_id": 3}}]}}"#
+                ),
+            );
+        }
+        if s.failures_left > 0 {
+            s.failures_left -= 1;
+            return (StatusCode::BAD_GATEWAY, "upstream".into());
+        }
+        (
+            StatusCode::OK,
+            r#"{"total": 3, "limit": 2, "next_page": null, "items": [
+                {"pid": 503, "supplier_biin": "110840009877", "supplier_name_ru": "ТОО «Дала Снаб»", "index_date": "2025-06-02T09:00:00", "system_id": 3}
+            ]}"#
+            .into(),
+        )
+    }
+    let app = axum::Router::new()
+        .route("/v3/rnu", axum::routing::get(pages))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    for backend in backends().await {
+        let env = Env::new(backend, "unreliable").await;
+        env.seed("admin");
+        *state.lock().expect("state") = Register {
+            failures_left: 10,
+            ..Default::default()
+        };
+        let args = [
+            "import",
+            "unreliable",
+            "--url",
+            url.as_str(),
+            "--token",
+            "s3cret",
+            "--attempts",
+            "3",
+        ];
+        let listed = "SELECT COUNT(*) FROM unreliable_suppliers WHERE delisted IS NULL";
+        // Page 2 keeps failing: page 1 is stored, and the command says the pull will resume.
+        let (ok, out, err) = env.run(&args);
+        assert!(!ok, "{out}{err}");
+        assert!(err.contains("502") && err.contains("resumes"), "{err}");
+        assert_eq!(
+            scalar_i64(&env, listed).await,
+            1,
+            "page 1 stored, its individual skipped"
+        );
+        {
+            let s = state.lock().expect("state");
+            assert_eq!(s.hits, ["1", "2", "2", "2"]);
+            assert!(s.auth.iter().all(|a| a == "Bearer s3cret"), "{:?}", s.auth);
+        }
+        // The next pull resumes at page 2 and completes the register.
+        {
+            let mut s = state.lock().expect("state");
+            s.hits.clear();
+            s.failures_left = 1;
+        }
+        let (ok, out, err) = env.run(&args);
+        assert!(ok, "{out}{err}");
+        assert!(out.contains("resuming"), "{out}");
+        assert_eq!(state.lock().expect("state").hits, ["2", "2"]);
+        assert!(out.contains("0 delisted"), "{out}");
+        assert_eq!(scalar_i64(&env, listed).await, 2);
+        // The register no longer names the supplier: a complete pull delists it.
+        state.lock().expect("state").without_ads = true;
+        let (ok, out, err) = env.run(&args);
+        assert!(ok, "{out}{err}");
+        assert!(
+            out.contains("1 delisted") && out.contains("1 individuals (IIN) skipped"),
+            "{out}"
+        );
+        assert_eq!(
+            scalar_i64(
+                &env,
+                "SELECT COUNT(*) FROM unreliable_suppliers WHERE bin = '150640010236' AND delisted IS NOT NULL"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            scalar_i64(
+                &env,
+                "SELECT COUNT(*) FROM unreliable_suppliers WHERE bin = '850512300003'"
+            )
+            .await,
+            0,
+            "no individual is stored"
+        );
+        // No token, no pull.
+        let mut cmd = env.cmd(&["import", "unreliable", "--url", url.as_str()]);
+        let out = cmd
+            .env_remove("GLASSROOM_PORTAL_TOKEN")
+            .output()
+            .expect("run");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("token"));
+
+        // The same pages from a file (one per line); a malformed one is refused with its path.
+        let good = write(
+            &env.dir,
+            "rnu.jsonl",
+            "{\"next_page\": \"/v3/rnu?page=2\", \"items\": [{\"supplier_biin\": \"150640010236\", \"supplier_name_ru\": \"ТОО «Astana Digital Solutions»\", \"index_date\": \"2026-01-10\"}]}\n\
+             {\"next_page\": null, \"items\": [{\"supplier_biin\": \"110840009877\", \"supplier_name_ru\": \"ТОО «Дала Снаб»\", \"index_date\": \"2025-06-02\"}]}\n",
+        );
+        let (ok, out, err) = env.run(&["import", "unreliable", &good]);
+        assert!(ok, "{out}{err}");
+        assert!(
+            out.contains("2 entries read; 1 listed or changed, 1 unchanged, 0 delisted"),
+            "{out}"
+        );
+        let bad = write(
+            &env.dir,
+            "bad.jsonl",
+            "{\"next_page\": null, \"items\": [{\"supplier_biin\": \"110840009877\", \"index_date\": \"2025-06-02\"}]}\n\
+             {\"next_page\": null, \"items\": [{\"supplier_biin\": \"170340005679\", \"index_date\": \"soon\"}]}\n",
+        );
+        let (ok, _, err) = env.run(&["import", "unreliable", &bad]);
+        assert!(
+            !ok && err.contains("line 2: items[0].index_date")
+                && err.contains("nothing was stored"),
+            "{err}"
+        );
+        assert_eq!(
+            scalar_i64(
+                &env,
+                "SELECT COUNT(*) FROM unreliable_suppliers WHERE bin = '170340005679'"
+            )
+            .await,
+            0
+        );
+
+        // The CSV form for another register, checked whole.
+        let csv = write(
+            &env.dir,
+            "samruk.csv",
+            "bin,name,registry,since,until,reason\n\
+             170340005679,\"ТОО \"\"Строй, Сервис\"\"\",samruk,2025-06-01,2027-06-01,Неисполнение договора\n",
+        );
+        let (ok, out, err) = env.run(&["import", "unreliable", &csv, "--format", "csv"]);
+        assert!(ok && out.contains("1 listed or changed"), "{out}{err}");
+        assert_eq!(
+            scalar_text(
+                &env,
+                "SELECT name FROM unreliable_suppliers WHERE registry = 'samruk'"
+            )
+            .await,
+            "ТОО \"Строй, Сервис\""
+        );
+        let bad = write(
+            &env.dir,
+            "bad.csv",
+            "bin,name,registry,since,until,reason\n\
+             170340005679,ok,samruk,2025-06-01,,\n\
+             123456789012,bad,samruk,01.06.2025,,\n",
+        );
+        let (ok, _, err) = env.run(&["import", "unreliable", &bad, "--format", "csv"]);
+        assert!(
+            !ok && err.contains("line 3: bin") && err.contains("line 3: since"),
+            "{err}"
+        );
+        let (ok, _, err) = env.run(&["import", "unreliable"]);
+        assert!(!ok && err.contains("<FILE>"), "{err}");
+        env.drop().await;
+    }
+    server.abort();
 }
