@@ -2,9 +2,14 @@
 //! newest ledger event (every change to a public record is one), conditional requests answered
 //! with 304 Not Modified, and a short public max-age.
 
+use std::sync::Mutex;
+use std::time::Instant;
+
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+
+use glassroom_app::{App, AppError};
 
 /// How long a client or proxy may reuse an answer without asking again.
 const MAX_AGE: &str = "public, max-age=60";
@@ -76,6 +81,45 @@ impl Validators {
         }
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(MAX_AGE));
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    }
+}
+
+/// The public version (newest ledger event) as last read, so the validators cost no store read
+/// on the hot paths: re-read once this process has committed a write since, and at least every
+/// [`crate::cache::FRESH`] (a change made by another process shows no later than that).
+#[derive(Default)]
+pub struct VersionCache {
+    last: Mutex<Option<Seen>>,
+}
+
+#[derive(Clone, Copy)]
+struct Seen {
+    commits: u64,
+    read: Instant,
+    seq: i64,
+    at: Option<Timestamp>,
+}
+
+impl VersionCache {
+    pub async fn validators(&self, app: &App) -> Result<Validators, AppError> {
+        let commits = app.store.commits();
+        let cached = self.last.lock().ok().and_then(|l| *l);
+        if let Some(v) = cached
+            && v.commits == commits
+            && v.read.elapsed() < crate::cache::FRESH
+        {
+            return Ok(Validators::new(v.seq, v.at));
+        }
+        let (seq, at) = app.public_version().await?;
+        if let Ok(mut l) = self.last.lock() {
+            *l = Some(Seen {
+                commits,
+                read: Instant::now(),
+                seq,
+                at,
+            });
+        }
+        Ok(Validators::new(seq, at))
     }
 }
 

@@ -184,8 +184,7 @@ pub async fn open_data(
         limit: Some(PAGE),
         ..crate::handlers::register_query(&q).or_problem(lang)?
     };
-    let (seq, at) = s.app.public_version().await.or_problem(lang)?;
-    let validators = crate::caching::Validators::new(seq, at);
+    let validators = s.versions.validators(&s.app).await.or_problem(lang)?;
     // The first page is read before answering, so a bad filter is a problem, not a broken file.
     let first = s.app.register(query.clone()).await.or_problem(lang)?;
     if let Some(r) = validators.not_modified(&headers) {
@@ -266,7 +265,9 @@ pub async fn open_data(
                 format!("attachment; filename=\"glassroom-{name}.csv\""),
             ),
         ],
-        Body::from_stream(stream),
+        // Fused: a body wrapper (compression) may poll again after the end, which `unfold`
+        // does not allow.
+        Body::from_stream(futures_util::StreamExt::fuse(stream)),
     )
         .into_response();
     validators.apply(r.headers_mut());

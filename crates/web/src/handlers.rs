@@ -171,13 +171,18 @@ pub(crate) fn register_query(p: &RegisterParams) -> Result<RegisterQuery, AppErr
 }
 
 /// The public register: meetings from `scheduled` on, newest first.
-#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", params(RegisterParams), responses((status = 200, description = "OK", body = RegisterPageDto), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", params(RegisterParams), responses((status = 200, description = "OK; a weak ETag and Last-Modified (the newest ledger event), public max-age 60", body = RegisterPageDto), (status = 304, description = "Not modified since the client's copy (If-None-Match, If-Modified-Since)"), (status = 422, description = "Invalid input, or refused by the rules (problem+json with `errors` or `violations`)", body = Problem)))]
 pub async fn register(
     State(s): State<AppState>,
     ReqLang(lang): ReqLang,
+    headers: axum::http::HeaderMap,
     QueryParams(p): QueryParams<RegisterParams>,
-) -> ApiResult<Json<RegisterPageDto>> {
+) -> ApiResult<Response> {
     let query = register_query(&p).or_problem(lang)?;
+    let validators = s.versions.validators(&s.app).await.or_problem(lang)?;
+    if let Some(r) = validators.not_modified(&headers) {
+        return Ok(r);
+    }
     let page = s.app.register(query).await.or_problem(lang)?;
     let next = page.next.map(|cursor| {
         let mut q: Vec<(String, String)> = Vec::new();
@@ -202,14 +207,17 @@ pub async fn register(
             serde_urlencoded::to_string(&q).unwrap_or_default()
         )
     });
-    Ok(Json(RegisterPageDto {
+    let mut r = Json(RegisterPageDto {
         items: page
             .items
             .into_iter()
             .map(|i| RegisterItemDto::new(i, lang))
             .collect(),
         next,
-    }))
+    })
+    .into_response();
+    validators.apply(r.headers_mut());
+    Ok(r)
 }
 
 /// Request a meeting (the business itself, or an official on its behalf).

@@ -153,8 +153,7 @@ pub async fn feed(
         }
     };
     let code = file.strip_suffix(".ics").unwrap_or(&file);
-    let (seq, at) = s.app.public_version().await.or_problem(lang)?;
-    let validators = crate::caching::Validators::new(seq, at);
+    let validators = s.versions.validators(&s.app).await.or_problem(lang)?;
     let c = s.app.calendar_feed(feed, code).await.or_problem(lang)?;
     if let Some(r) = validators.not_modified(&headers) {
         return Ok(r);

@@ -31,6 +31,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Public register pages as anonymous visitors see them (see [`cache`]).
     pub pages: Arc<cache::PageCache>,
+    /// The public version behind the open-data validators (see [`caching`]).
+    pub versions: Arc<caching::VersionCache>,
 }
 
 /// The whole HTTP surface.
@@ -39,6 +41,7 @@ pub fn router(app: App) -> Router {
         app,
         metrics: Arc::new(metrics::Metrics::default()),
         pages: Arc::new(cache::PageCache::default()),
+        versions: Arc::new(caching::VersionCache::default()),
     };
     let api = Router::new()
         .route("/openapi.json", get(handlers::openapi))
@@ -135,5 +138,39 @@ pub fn router(app: App) -> Router {
             state.clone(),
             metrics::track,
         ))
+        .layer(compression())
         .with_state(state)
+}
+
+/// gzip or Brotli, as the client accepts, for text worth compressing: pages, JSON, CSV,
+/// iCalendar, playlists, scripts. Never for recordings and log tiles (binary, and served with
+/// byte ranges whose offsets must stay those of the stored bytes), partial content, or small
+/// answers.
+fn compression()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate + Clone> {
+    use axum::http::{HeaderMap, StatusCode, Version, header};
+    let textual = |status: StatusCode, _: Version, h: &HeaderMap, _: &axum::http::Extensions| {
+        let kind = h
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let small = h
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n < 512);
+        status != StatusCode::PARTIAL_CONTENT
+            && !h.contains_key(header::CONTENT_RANGE)
+            && !small
+            && (kind.starts_with("text/")
+                || kind.starts_with("application/json")
+                || kind.starts_with("application/problem+json")
+                || kind.starts_with("application/javascript")
+                || kind.starts_with("application/vnd.apple.mpegurl"))
+    };
+    tower_http::compression::CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .quality(tower_http::compression::CompressionLevel::Precise(4))
+        .compress_when(textual)
 }

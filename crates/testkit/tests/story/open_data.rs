@@ -264,6 +264,7 @@ async fn no_private_data_in_any_public_output() {
             format!("/api/v1/meetings/{requested}"),
             format!("/api/v1/meetings/{requested}/events"),
             "/api/v1/businesses/070840003411".to_owned(),
+            "/businesses/070840003411".to_owned(),
             "/api/v1/open-data/meetings.csv".to_owned(),
             "/api/v1/open-data/participants.csv".to_owned(),
             "/api/v1/calendars/organisations/astana-akimat.ics".to_owned(),
@@ -292,6 +293,141 @@ async fn no_private_data_in_any_public_output() {
             .get(&format!("/api/v1/meetings/{requested}"), Some(&official))
             .await;
         assert!(r.body.to_string().contains("Иванов Иван"), "{}", r.body);
+        app
+    })
+    .await;
+}
+
+/// The JSON register answers conditional requests like the other open-data outputs, and text
+/// answers are compressed (gzip or Brotli, as the client asks) into exactly the same bytes once
+/// decoded; binary answers are not.
+#[tokio::test]
+async fn the_json_register_has_validators_and_text_is_compressed() {
+    use std::io::Read;
+    each_backend(|app| async move {
+        app.scheduled_meeting().await;
+        let url = format!("{}/api/v1/meetings?limit=5", app.base);
+        let r = app.client.get(&url).send().await.expect("register");
+        assert_eq!(r.status(), StatusCode::OK);
+        let etag = r.headers()["etag"].to_str().expect("etag").to_owned();
+        let modified = r.headers()["last-modified"]
+            .to_str()
+            .expect("lm")
+            .to_owned();
+        assert_eq!(r.headers()["cache-control"], "public, max-age=60");
+        for (name, value) in [
+            ("if-none-match", etag.as_str()),
+            ("if-modified-since", modified.as_str()),
+        ] {
+            let r = app
+                .client
+                .get(&url)
+                .header(name, value)
+                .send()
+                .await
+                .expect("register");
+            assert_eq!(r.status(), StatusCode::NOT_MODIFIED, "{name}");
+            assert!(r.bytes().await.expect("body").is_empty());
+        }
+        // A bad filter is still a problem, whatever the client holds.
+        let r = app
+            .client
+            .get(format!("{}/api/v1/meetings?from=yesterday", app.base))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // A change makes a new version.
+        request(
+            &app,
+            "saryarka",
+            "050140001129",
+            "construction",
+            "seitkali",
+            "2026-03-20",
+        )
+        .await;
+        let r = app
+            .client
+            .get(&url)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "a new meeting makes a new version"
+        );
+        assert_ne!(r.headers()["etag"].to_str().expect("etag"), etag);
+
+        for path in [
+            "/",
+            "/api/v1/meetings",
+            "/api/v1/open-data/participants.csv",
+            "/api/v1/calendars/organisations/astana-akimat.ics",
+            "/api/v1/openapi.json",
+        ] {
+            let (status, plain) = app.get_raw(path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            for coding in ["gzip", "br"] {
+                let r = app
+                    .client
+                    .get(format!("{}{path}", app.base))
+                    .header("accept-encoding", coding)
+                    .send()
+                    .await
+                    .expect("get");
+                assert_eq!(r.headers()["content-encoding"], coding, "{path}");
+                assert!(
+                    r.headers().get_all("vary").iter().any(|v| v
+                        .to_str()
+                        .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))),
+                    "{path}: Vary names Accept-Encoding"
+                );
+                let packed = r.bytes().await.expect("body");
+                let mut unpacked = Vec::new();
+                if coding == "gzip" {
+                    flate2::read::GzDecoder::new(&packed[..])
+                        .read_to_end(&mut unpacked)
+                        .expect("gunzip");
+                } else {
+                    brotli_decompressor::Decompressor::new(&packed[..], 4096)
+                        .read_to_end(&mut unpacked)
+                        .expect("unbrotli");
+                }
+                assert_eq!(unpacked, plain, "{path} {coding}: the same bytes");
+                if path == "/api/v1/openapi.json" {
+                    assert!(
+                        packed.len() * 3 < plain.len(),
+                        "{path} {coding}: {} of {} bytes",
+                        packed.len(),
+                        plain.len()
+                    );
+                }
+            }
+        }
+        // Log tiles are binary: served as stored.
+        let size = app.sealed().await;
+        assert!(size < 256, "one partial tile");
+        for tile in [
+            format!("/log/tile/0/000.p/{size}"),
+            format!("/log/tile/entries/000.p/{size}"),
+        ] {
+            let r = app
+                .client
+                .get(format!("{}{tile}", app.base))
+                .header("accept-encoding", "gzip, br")
+                .send()
+                .await
+                .expect("tile");
+            assert_eq!(r.status(), StatusCode::OK, "{tile}");
+            assert!(
+                r.headers().get("content-encoding").is_none(),
+                "{tile} is served as stored"
+            );
+        }
         app
     })
     .await;
