@@ -147,7 +147,7 @@ pub fn router(app: App) -> Router {
 /// byte ranges whose offsets must stay those of the stored bytes), partial content, or small
 /// answers.
 fn compression()
--> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate + Clone> {
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
     use axum::http::{HeaderMap, StatusCode, Version, header};
     let textual = |status: StatusCode, _: Version, h: &HeaderMap, _: &axum::http::Extensions| {
         let kind = h
