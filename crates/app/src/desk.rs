@@ -472,7 +472,47 @@ impl App {
     }
 }
 
+/// An open-data dump as sealed in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedDump {
+    /// The `opendata.dump` event's sequence number.
+    pub seq: i64,
+    pub at: Timestamp,
+    /// (file, SHA-256, bytes)
+    pub files: Vec<(String, String, u64)>,
+}
+
 impl App {
+    /// The seal of the dump named `name`, if it was sealed (the latest, if more than once).
+    pub async fn dump_sealed(&self, name: &str) -> Result<Option<SealedDump>, AppError> {
+        let mut tx = self.store.read().await?;
+        let Some(e) = tx.events_of(&format!("opendata:{name}")).await?.pop() else {
+            return Ok(None);
+        };
+        let body: serde_json::Value = serde_json::from_str(&e.body)
+            .map_err(|err| AppError::Internal(format!("event {}: {err}", e.seq)))?;
+        let files = body["data"]["files"]
+            .as_array()
+            .map(|files| {
+                files
+                    .iter()
+                    .filter_map(|f| {
+                        Some((
+                            f["file"].as_str()?.to_owned(),
+                            f["sha256"].as_str()?.to_owned(),
+                            f["bytes"].as_u64()?,
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(SealedDump {
+            seq: e.seq,
+            at: from_us(e.at_us),
+            files,
+        }))
+    }
+
     /// Seals an open-data dump in the ledger: one `opendata.dump` event naming each file with its
     /// SHA-256 and size, so anyone holding a file can prove it is the one published. Returns the
     /// event's sequence number.

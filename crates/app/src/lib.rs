@@ -46,6 +46,8 @@ pub struct AppConfig {
     pub min_justification_chars: usize,
     /// Where the recorder's segments are (`<data>/recordings`); none: no recordings to play.
     pub recordings_dir: Option<std::path::PathBuf>,
+    /// Where the daily open-data dumps are written and published from (`<data>/open-data`).
+    pub open_data_dir: Option<std::path::PathBuf>,
     /// How long a stated purpose opens a meeting's recordings.
     pub access_hours: i64,
 }
@@ -57,6 +59,7 @@ impl Default for AppConfig {
             max_wished_window_days: 92,
             min_justification_chars: 20,
             recordings_dir: None,
+            open_data_dir: None,
             access_hours: 8,
         }
     }

@@ -337,6 +337,36 @@ async fn demo_serves_an_akimat_with_meetings_in_every_state() {
             "scheduled"
         ]
     );
+    // A business of the demo is in the procurement portal's register of unreliable suppliers.
+    let b: serde_json::Value = client
+        .get(format!("{addr}/api/v1/businesses/190440012341"))
+        .send()
+        .await
+        .expect("business")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(b["unreliable"][0]["listed_now"], true, "{b}");
+    // The demo publishes its daily dump of the register at once.
+    let mut dumps = serde_json::Value::Null;
+    for _ in 0..500 {
+        dumps = client
+            .get(format!("{addr}/api/v1/open-data/dumps"))
+            .send()
+            .await
+            .expect("dumps")
+            .json()
+            .await
+            .expect("json");
+        if dumps["dumps"].as_array().is_some_and(|d| !d.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        dumps["dumps"][0]["files"][0]["bytes"].as_u64() > Some(500),
+        "{dumps}"
+    );
     // The demo's log: sealed, and verified by glassroom verify and by Go's reference code.
     let checkpoint = |client: reqwest::Client, addr: String| async move {
         let v: serde_json::Value = client
@@ -606,7 +636,10 @@ async fn serve_reads_its_config_file_and_refuses_a_bad_one() {
     let config = write(
         &dir,
         "glassroom.toml",
-        &format!("listen = \"127.0.0.1:0\"\ndata = \"{}\"\n", data.display()),
+        &format!(
+            "listen = \"127.0.0.1:0\"\ndata = \"{}\"\n[open_data]\ndump_at = \"00:00\"\n",
+            data.display()
+        ),
     );
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--config", &config])
@@ -618,6 +651,32 @@ async fn serve_reads_its_config_file_and_refuses_a_bad_one() {
         .await
         .expect("healthz");
     assert_eq!(health.status(), 200);
+    // The server makes the day's dump itself (due from 00:00 by this config) and publishes it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let dumps = loop {
+        let list: serde_json::Value = reqwest::get(format!("{addr}/api/v1/open-data/dumps"))
+            .await
+            .expect("dumps")
+            .json()
+            .await
+            .expect("json");
+        if list["dumps"].as_array().is_some_and(|d| !d.is_empty()) {
+            break list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no dump in 30 s: {list}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let name = dumps["dumps"][0]["name"].as_str().expect("name").to_owned();
+    assert!(
+        data.join("open-data")
+            .join(&name)
+            .join("meetings.csv")
+            .exists(),
+        "{dumps}"
+    );
     stop(&mut child);
     assert!(
         data.join("glassroom.db").exists(),
@@ -652,6 +711,10 @@ async fn serve_reads_its_config_file_and_refuses_a_bad_one() {
         (
             "[recorder.blobs]\nurl = \"http://bucket\"\n",
             "recorder.blobs.url \"http://bucket\" must start with s3://",
+        ),
+        (
+            "[open_data]\ndump_at = \"25:00\"\n",
+            "open_data.dump_at: \"25:00\" is not a local time HH:MM",
         ),
     ] {
         let bad = write(

@@ -197,6 +197,7 @@ impl TestApp {
         let sequencer = ledger.spawn();
         let mut app = App::new(store, Arc::new(clock.clone())).with_ledger(ledger);
         app.config.recordings_dir = Some(ledger_data.join("recordings"));
+        app.config.open_data_dir = Some(ledger_data.join("open-data"));
         app.ensure_shipped_data().await.expect("shipped calendars");
         let directory =
             glassroom_app::directory::parse_directory(glassroom_app::demo::DEMO_DIRECTORY, "toml")

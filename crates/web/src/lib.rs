@@ -12,6 +12,7 @@ mod handlers;
 mod ical;
 mod log;
 mod metrics;
+pub mod opendata;
 mod pages;
 mod problem;
 mod recordings;
@@ -87,6 +88,8 @@ pub fn router(app: App) -> Router {
         .route("/inputs/health", get(recordings::health))
         .route("/violations", get(handlers::violations))
         .route("/calendars/{kind}/{file}", get(ical::feed))
+        .route("/open-data/dumps", get(opendata::list))
+        .route("/open-data/dumps/{name}/{file}", get(opendata::file))
         .route("/open-data/{file}", get(csv::open_data))
         .route("/log/checkpoint", get(log::checkpoint_json))
         .route("/log/proof/inclusion", get(log::inclusion))
@@ -100,6 +103,7 @@ pub fn router(app: App) -> Router {
         .route("/businesses/{bin}", get(business::page))
         .route("/log", get(pages::log))
         .route("/rules", get(pages::rules))
+        .route("/open-data", get(opendata::page))
         .route("/lang/{code}", get(pages::set_lang))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))

@@ -2006,6 +2006,7 @@ mod tests {
             include_str!("pages.rs").to_owned(),
             include_str!("desk.rs").to_owned(),
             include_str!("business.rs").to_owned(),
+            include_str!("opendata.rs").to_owned(),
         ];
         for entry in std::fs::read_dir(dir.join("templates"))
             .into_iter()

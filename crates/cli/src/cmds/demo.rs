@@ -54,13 +54,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         },
     )
     .await?;
+    // The demo publishes its dump at once (any time after midnight), and daily after that.
+    let dumps = super::start_daily_dump(
+        &mut app,
+        &args.data,
+        &super::OpenDataFile {
+            daily_dump: Some(true),
+            dump_at: Some("00:00".into()),
+        },
+    )?;
     let dir = args.data.display().to_string();
     // Name the binary as it was started (`target/release/glassroom` under cargo), so the printed
     // commands work as they are.
     let exe = std::env::args()
         .next()
         .unwrap_or_else(|| "glassroom".into());
-    super::serve(app, args.listen, recorder, move |addr| {
+    let served = super::serve(app, args.listen, recorder, move |addr| {
         println!("Glassroom demo akimat — http://{addr}/");
         println!("  public register: http://{addr}/api/v1/meetings");
         println!("  API description: http://{addr}/api/v1/openapi.json");
@@ -81,5 +90,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!();
         println!("Example: curl -H \"Authorization: Bearer $({exe} account token kassymov --data {dir})\" http://{addr}/api/v1/me/meetings");
     })
-    .await
+    .await;
+    if let Some(d) = dumps {
+        d.abort();
+    }
+    served
 }

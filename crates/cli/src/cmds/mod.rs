@@ -37,6 +37,46 @@ pub struct ConfigFile {
     pub ledger: LedgerFile,
     #[serde(default)]
     pub recorder: RecorderFile,
+    #[serde(default)]
+    pub open_data: OpenDataFile,
+}
+
+/// `[open_data]` in the config file.
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct OpenDataFile {
+    /// Write and seal the daily dump of the register under `<data>/open-data` (default true).
+    pub daily_dump: Option<bool>,
+    /// Local time (Asia/Almaty) after which each day's dump is made, `HH:MM` (default 00:30).
+    pub dump_at: Option<String>,
+}
+
+/// Starts the daily open-data dump when the config asks for it (the default).
+pub fn start_daily_dump(
+    app: &mut App,
+    data: &Path,
+    file: &OpenDataFile,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let dir = data.join("open-data");
+    app.config.open_data_dir = Some(dir.clone());
+    if file.daily_dump == Some(false) {
+        return Ok(None);
+    }
+    let at = match &file.dump_at {
+        Some(t) => t
+            .parse::<jiff::civil::Time>()
+            .ok()
+            .filter(|_| t.len() == 5)
+            .with_context(|| format!("open_data.dump_at: {t:?} is not a local time HH:MM"))?,
+        None => jiff::civil::time(0, 30, 0, 0),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(Some(glassroom_web::opendata::spawn_daily(
+        app.clone(),
+        dir,
+        at,
+        std::time::Duration::from_secs(60),
+    )))
 }
 
 /// `[recorder]` in the config file.

@@ -50,11 +50,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let policy = super::retention(&file.recorder)?;
     let recorder = super::start_recorder(&mut app, &data.data, &file.recorder).await?;
     let retention = app.spawn_retention(policy);
+    let dumps = super::start_daily_dump(&mut app, &data.data, &file.open_data)?;
     let served = super::serve(app, listen, recorder, |addr| {
         tracing::info!(%addr, backend = if data.database_url.is_some() { "postgres" } else { "sqlite" }, "serving");
         println!("Glassroom is serving on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
     })
     .await;
     retention.abort();
+    if let Some(d) = dumps {
+        d.abort();
+    }
     served
 }

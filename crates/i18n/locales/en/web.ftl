@@ -297,3 +297,26 @@ business-status = Status
 business-active = in force
 business-inactive = not in force
 registry-goszakup = the procurement portal
+
+# Open data
+nav-open-data = Open data
+opendata-heading = Open data
+opendata-intro = The register of meetings can be taken away whole and analysed without signing in: machine-readable, with stable identifiers. Only what is allowed is published: organisation, official, business and its BIN, subject, time, room, commission and outcome — never a private person's IIN, phone or address.
+opendata-live-heading = Live data
+opendata-json = the register as JSON, paged, with a link to the next page
+opendata-meetings-csv = one row per meeting (CSV, UTF-8)
+opendata-participants-csv = the meetings' participants: official, business, commission members (CSV)
+opendata-filters = The register's filters work here too: organisation, business_bin, from, to, status. Answers support ETag and If-Modified-Since and are compressed (gzip, Brotli).
+opendata-ical-heading = Calendars (iCalendar)
+opendata-ical-intro = An organisation's meetings (with its subordinate ones) in any calendar program; rooms and officials have calendars too: /api/v1/calendars/rooms/CODE.ics, /api/v1/calendars/officials/CODE.ics.
+opendata-dumps-heading = Daily dumps
+opendata-dumps-intro = Every day the server dumps the whole register and seals each file's SHA-256 in the transparency log: anyone can prove that the file they hold is the one published that day.
+opendata-no-dumps = No dumps yet: the first appears after the daily dump time.
+opendata-dumps-caption = Dumps of the register, newest first
+opendata-date = Day
+opendata-file = File
+opendata-size = Size
+opendata-seal = Log record
+opendata-check-heading = How to check
+opendata-check = Compare the hash of the file you downloaded with the published one, and the log record with the transparency log (the record's receipt checks without the server):
+opendata-this-address = <this site's address>

@@ -297,3 +297,26 @@ business-status = Статус
 business-active = действует
 business-inactive = не действует
 registry-goszakup = портал госзакупок
+
+# Open data
+nav-open-data = Открытые данные
+opendata-heading = Открытые данные
+opendata-intro = Реестр встреч можно забрать целиком и анализировать без регистрации: в машиночитаемом виде, с постоянными идентификаторами. Публикуется только то, что разрешено: организация, должностное лицо, предприниматель и его БИН, тема, время, помещение, комиссия и итог — никогда ИИН, телефон или адрес частного лица.
+opendata-live-heading = Данные сейчас
+opendata-json = реестр в JSON, постранично, со ссылкой на следующую страницу
+opendata-meetings-csv = одна строка на встречу (CSV, UTF-8)
+opendata-participants-csv = участники встреч: должностное лицо, предприниматель, члены комиссии (CSV)
+opendata-filters = Фильтры реестра работают и здесь: organisation, business_bin, from, to, status. Ответы поддерживают ETag и If-Modified-Since и сжимаются (gzip, Brotli).
+opendata-ical-heading = Календари (iCalendar)
+opendata-ical-intro = Встречи организации (вместе с подведомственными) в любой программе-календаре; есть также календари помещений и должностных лиц: /api/v1/calendars/rooms/КОД.ics, /api/v1/calendars/officials/КОД.ics.
+opendata-dumps-heading = Ежедневные выгрузки
+opendata-dumps-intro = Каждый день сервер выгружает весь реестр и заверяет каждый файл в журнале прозрачности его хешем SHA-256: любой может доказать, что у него тот самый файл, что был опубликован в этот день.
+opendata-no-dumps = Выгрузок пока нет: первая появится после ежедневного времени выгрузки.
+opendata-dumps-caption = Выгрузки реестра, новые сверху
+opendata-date = День
+opendata-file = Файл
+opendata-size = Размер
+opendata-seal = Запись журнала
+opendata-check-heading = Как проверить
+opendata-check = Сравните хеш загруженного файла с опубликованным, а запись журнала — с журналом прозрачности (квитанция записи проверяется без сервера):
+opendata-this-address = <адрес этого сайта>

@@ -2,6 +2,8 @@
 
 use reqwest::StatusCode;
 
+use glassroom_testkit::almaty;
+
 use super::{each_backend, request};
 
 fn parse(text: &str) -> Vec<ical::parser::ical::component::IcalCalendar> {
@@ -427,6 +429,145 @@ async fn the_json_register_has_validators_and_text_is_compressed() {
                 r.headers().get("content-encoding").is_none(),
                 "{tile} is served as stored"
             );
+        }
+        app
+    })
+    .await;
+}
+
+/// The server's daily dump: made once the day's dump time has passed (by the clock the test
+/// controls), once a day, each file sealed in the ledger; listed and served byte for byte with
+/// its hash as ETag; shown on the open-data page; nothing outside the dumps can be fetched.
+#[tokio::test]
+async fn the_server_dumps_the_register_daily_and_publishes_each_dump_sealed() {
+    use sha2::Digest;
+    each_backend(|app| async move {
+        app.scheduled_meeting().await;
+        let dir = app.app.config.open_data_dir.clone().expect("open-data dir");
+        std::fs::create_dir_all(&dir).expect("dir");
+        let list = || async { app.get("/api/v1/open-data/dumps", None).await.body };
+        assert_eq!(list().await, serde_json::json!({"dumps": []}));
+        let (_, page) = app.get_raw("/open-data").await;
+        assert!(String::from_utf8_lossy(&page).contains("Выгрузок пока нет"));
+
+        // Due after 10:00; the clock says 09:00 (Monday 16 March).
+        let daily = glassroom_web::opendata::spawn_daily(
+            app.app.clone(),
+            dir.clone(),
+            jiff::civil::time(10, 0, 0, 0),
+            std::time::Duration::from_millis(20),
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(
+            list().await["dumps"],
+            serde_json::json!([]),
+            "not before its time"
+        );
+        app.clock.set(almaty("2026-03-16T10:05"));
+        let wait = |n: usize| {
+            let list = &list;
+            async move {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+                loop {
+                    let l = list().await;
+                    if l["dumps"].as_array().is_some_and(|d| d.len() == n) {
+                        return l;
+                    }
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "{n} dumps expected: {l}"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            }
+        };
+        let l = wait(1).await;
+        let d = &l["dumps"][0];
+        assert_eq!(d["name"], "glassroom-register-2026-03-16");
+        assert_eq!(d["date"], "2026-03-16");
+        let seq = d["seq"].as_i64().expect("seq");
+        app.sealed().await;
+        let r = app.get(d["receipt"].as_str().expect("receipt"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "the seal has a receipt");
+        let body = {
+            let mut tx = app.app.store.read().await.expect("read");
+            tx.events_of("opendata:glassroom-register-2026-03-16")
+                .await
+                .expect("events")
+        };
+        assert_eq!(body.len(), 1);
+        assert_eq!(body[0].seq, seq);
+        for f in d["files"].as_array().expect("files") {
+            let url = f["url"].as_str().expect("url");
+            let r = app
+                .client
+                .get(format!("{}{url}", app.base))
+                .send()
+                .await
+                .expect("file");
+            assert_eq!(r.status(), StatusCode::OK, "{url}");
+            let etag = r.headers()["etag"].to_str().expect("etag").to_owned();
+            let bytes = r.bytes().await.expect("bytes");
+            let sha = hex::encode(sha2::Sha256::digest(&bytes));
+            assert_eq!(f["sha256"], sha.as_str(), "{url}: the bytes sealed");
+            assert_eq!(f["bytes"], bytes.len());
+            assert!(body[0].body.contains(&sha), "sealed in the event");
+            assert_eq!(etag, format!("\"{sha}\""));
+            let r = app
+                .client
+                .get(format!("{}{url}", app.base))
+                .header("if-none-match", &etag)
+                .send()
+                .await
+                .expect("file");
+            assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        }
+        let meetings = String::from_utf8(
+            app.get_raw("/api/v1/open-data/dumps/glassroom-register-2026-03-16/meetings.csv")
+                .await
+                .1,
+        )
+        .expect("utf-8");
+        assert_eq!(
+            meetings.lines().count(),
+            2,
+            "the header and the scheduled meeting: {meetings}"
+        );
+        let (_, page) = app.get_raw("/open-data").await;
+        let page = String::from_utf8(page).expect("html");
+        assert!(
+            page.contains(d["files"][0]["sha256"].as_str().expect("sha")),
+            "{page}"
+        );
+        assert!(page.contains("16.03.2026"), "{page}");
+
+        // Once a day: later checks that day make no second dump; the next day makes its own.
+        app.clock.set(almaty("2026-03-16T18:00"));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(wait(1).await["dumps"][0]["seq"], seq);
+        app.clock.set(almaty("2026-03-17T10:01"));
+        let l = wait(2).await;
+        assert_eq!(
+            l["dumps"][0]["name"], "glassroom-register-2026-03-17",
+            "newest first"
+        );
+        daily.abort();
+
+        // Nothing but a sealed dump's files can be fetched.
+        std::fs::write(
+            dir.join("glassroom-register-2026-03-16").join("notes.txt"),
+            "x",
+        )
+        .expect("write");
+        for bad in [
+            "/api/v1/open-data/dumps/glassroom-register-2026-03-16/notes.txt",
+            "/api/v1/open-data/dumps/glassroom-register-2026-03-18/meetings.csv",
+            "/api/v1/open-data/dumps/..%2F..%2Fglassroom.db/meetings.csv",
+            "/api/v1/open-data/dumps/glassroom-register-2026-03-16/..%2F..%2Fglassroom.db",
+        ] {
+            let r = app.get(bad, None).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+            assert_eq!(r.content_type, "application/problem+json", "{bad}");
         }
         app
     })

@@ -743,6 +743,8 @@ async fn every_page_answers_only_the_roles_spec_gives_it() {
             ("/", [Yes; 7]),
             ("/rules", [Yes; 7]),
             ("/log", [Yes; 7]),
+            ("/open-data", [Yes; 7]),
+            ("/businesses/050140001129", [Yes; 7]),
             (&meeting, [Yes; 7]),
             ("/me", [SignIn, Yes, Yes, Yes, Yes, Yes, Yes]),
             ("/requests/new", [SignIn, Yes, Yes, No, No, No, No]),
