@@ -173,13 +173,7 @@ fn registry_name(ui: &Ui, code: &str) -> String {
 
 /// "In the register of … since …": the scheduling screen's line and the business page's.
 pub(crate) fn listing_text(ui: &Ui, l: &UnreliableListing) -> String {
-    ui.ta(
-        "business-unreliable-since",
-        &[
-            ("registry", registry_name(ui, &l.registry)),
-            ("since", day(ui, &l.since.to_string())),
-        ],
-    )
+    listing_line(ui, &l.registry, &l.since.to_string())
 }
 
 struct AwardLine {
@@ -208,6 +202,60 @@ struct BusinessPage {
     unreliable: Vec<ListingLine>,
 }
 
+/// What the business's own page (`/me`) shows of its standing.
+pub(crate) struct StandingSummary {
+    pub bin: String,
+    /// (organisation, the award or contract that makes it a tender winner of it)
+    pub winner_of: Vec<(String, String)>,
+    /// Listings that stand today.
+    pub unreliable: Vec<String>,
+}
+
+fn winner_lines(ui: &Ui, st: &BusinessStanding) -> Vec<(String, String)> {
+    st.winner_of
+        .iter()
+        .map(|(o, a)| {
+            (
+                ui.org_name(o),
+                ui.ta(
+                    "business-winner-by",
+                    &[
+                        (
+                            "kind",
+                            ui.t(&format!("business-kind-{}", kind_code(a.kind))),
+                        ),
+                        ("reference", a.reference.clone()),
+                        ("date", day(ui, &a.date.to_string())),
+                    ],
+                ),
+            )
+        })
+        .collect()
+}
+
+fn listing_line(ui: &Ui, registry: &str, since: &str) -> String {
+    ui.ta(
+        "business-unreliable-since",
+        &[
+            ("registry", registry_name(ui, registry)),
+            ("since", day(ui, since)),
+        ],
+    )
+}
+
+pub(crate) fn summary(ui: &Ui, st: &BusinessStanding) -> StandingSummary {
+    StandingSummary {
+        bin: st.business.bin.clone(),
+        winner_of: winner_lines(ui, st),
+        unreliable: st
+            .unreliable
+            .iter()
+            .filter(|(_, now)| *now)
+            .map(|(u, _)| listing_line(ui, &u.registry, &u.since))
+            .collect(),
+    }
+}
+
 /// A business's public page: `/businesses/{bin}`.
 pub async fn page(
     State(s): State<AppState>,
@@ -223,23 +271,7 @@ pub async fn page(
         Err(e) => return error_page(ui, &e),
     };
     let kind = |k: &str| ui.t(&format!("business-kind-{k}"));
-    let winner_of = st
-        .winner_of
-        .iter()
-        .map(|(o, a)| {
-            (
-                ui.org_name(o),
-                ui.ta(
-                    "business-winner-by",
-                    &[
-                        ("kind", kind(kind_code(a.kind))),
-                        ("reference", a.reference.clone()),
-                        ("date", day(&ui, &a.date.to_string())),
-                    ],
-                ),
-            )
-        })
-        .collect();
+    let winner_of = winner_lines(&ui, &st);
     let awards = st
         .awards
         .iter()
@@ -275,13 +307,7 @@ pub async fn page(
                 detail.push(r.clone());
             }
             ListingLine {
-                text: ui.ta(
-                    "business-unreliable-since",
-                    &[
-                        ("registry", registry_name(&ui, &u.registry)),
-                        ("since", day(&ui, &u.since)),
-                    ],
-                ),
+                text: listing_line(&ui, &u.registry, &u.since),
                 detail: detail.join("; "),
                 standing: *standing,
             }

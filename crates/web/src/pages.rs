@@ -1044,6 +1044,8 @@ struct MePage {
     who: String,
     roles: Vec<String>,
     rows: Vec<Row>,
+    /// A business's standing: whom it is a tender winner of, its listings.
+    business: Option<crate::business::StandingSummary>,
 }
 
 /// The signed-in person's page: `GET /me`.
@@ -1077,15 +1079,22 @@ pub async fn me(
         .iter()
         .map(|(r, at)| ui.ta(&format!("role-{}", r.code()), &[("org", org(*at))]))
         .collect();
+    let mut business = None;
     if actor.business_id.is_some() {
-        let name = match s.app.profile(actor).await {
-            Ok(p) => p
-                .business
-                .map(|b| format!("{} ({})", b.name, b.bin))
-                .unwrap_or_default(),
+        let own = match s.app.profile(actor).await {
+            Ok(p) => p.business,
             Err(e) => return error_page(ui, &e),
         };
-        roles.push(ui.ta("role-business", &[("org", name)]));
+        if let Some(b) = own {
+            roles.push(ui.ta(
+                "role-business",
+                &[("org", format!("{} ({})", b.name, b.bin))],
+            ));
+            business = match s.app.business_standing(Some(actor), &b.bin).await {
+                Ok(st) => Some(crate::business::summary(&ui, &st)),
+                Err(e) => return error_page(ui, &e),
+            };
+        }
     }
     let items = match s.app.my_meetings(actor, None).await {
         Ok(i) => i,
@@ -1104,6 +1113,7 @@ pub async fn me(
             who,
             roles,
             rows,
+            business,
         },
     )
 }

@@ -320,3 +320,4 @@ opendata-seal = Log record
 opendata-check-heading = How to check
 opendata-check = Compare the hash of the file you downloaded with the published one, and the log record with the transparency log (the record's receipt checks without the server):
 opendata-this-address = <this site's address>
+me-business-page = The business's page: procurement and registers

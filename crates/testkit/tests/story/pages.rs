@@ -1117,3 +1117,48 @@ async fn each_role_has_its_own_pages_with_what_it_needs() {
     })
     .await;
 }
+
+/// A business's own page shows its standing: whom it is a tender winner of, and why, with a link
+/// to its public page.
+#[tokio::test]
+async fn a_business_sees_its_tender_standing_on_its_own_page() {
+    each_backend(|app| async move {
+        for (login, bin, expected) in [
+            (
+                "saryarka",
+                "050140001129",
+                "Встреча с ним вне рабочего времени в этих организациях запрещена",
+            ),
+            (
+                "nurservice",
+                "070840003411",
+                "Сегодня не является победителем тендера",
+            ),
+        ] {
+            let (sid, _) = sign_in(&app, login).await;
+            let html = app
+                .client
+                .get(format!("{}/me", app.base))
+                .header("cookie", &sid)
+                .send()
+                .await
+                .expect("me")
+                .text()
+                .await
+                .expect("html");
+            assert!(html.contains(expected), "{login}: {html}");
+            assert!(
+                html.contains(&format!("<a href=\"/businesses/{bin}\">")),
+                "{login}"
+            );
+            if login == "saryarka" {
+                assert!(
+                    html.contains("договор KZ-GZ-2026-0412 от 10.02.2026"),
+                    "{html}"
+                );
+            }
+        }
+        app
+    })
+    .await;
+}
