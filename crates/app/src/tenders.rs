@@ -1072,17 +1072,20 @@ impl Winners<'_> {
 
 // ----- the state procurement portal (OWS v3) -----
 
-/// One page of the portal's contract API (`/v3/contract/customer/{BIN}`), as it returns it.
+/// One page of a list of the portal's API (OWS v3), as it returns it.
 #[derive(Debug, Clone, serde::Deserialize)]
-pub struct PortalPage {
+pub struct Page<T> {
     #[serde(default)]
     pub total: Option<Value>,
     #[serde(default)]
     pub limit: Option<Value>,
     #[serde(default)]
     pub next_page: Option<String>,
-    pub items: Vec<PortalContract>,
+    pub items: Vec<T>,
 }
+
+/// One page of the portal's contract API (`/v3/contract/customer/{BIN}`).
+pub type PortalPage = Page<PortalContract>;
 
 /// A contract as the portal lists it (the fields Glassroom reads; the rest are ignored).
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use glassroom_domain::UnreliableListing;
 use glassroom_store::UnreliableRow;
@@ -23,17 +23,8 @@ use crate::{App, AppError, FieldError, events};
 /// The register the procurement portal publishes.
 pub const PORTAL_REGISTRY: &str = "goszakup";
 
-/// One page of the portal's register (`/v3/rnu`), as its API returns it.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct RnuPage {
-    #[serde(default)]
-    pub total: Option<Value>,
-    #[serde(default)]
-    pub limit: Option<Value>,
-    #[serde(default)]
-    pub next_page: Option<String>,
-    pub items: Vec<RnuItem>,
-}
+/// One page of the portal's register (`/v3/rnu`).
+pub type RnuPage = crate::tenders::Page<RnuItem>;
 
 /// An entry as the portal lists it (the fields Glassroom reads; the rest are ignored).
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -2956,31 +2956,44 @@ async fn import_tenders_takes_real_ocds_files_whole_and_refuses_a_bad_one() {
     }
 }
 
-/// The procurement portal's contracts (OWS v3 pages), pulled from a loopback server that serves
-/// fixture pages: `next_page` followed, the token sent, a failing page retried and, when it keeps
-/// failing, the next pull resuming at that page without fetching the stored ones again; and the same
-/// pages from a file, refused with the JSON path when malformed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn import_portal_follows_pages_retries_and_resumes() {
+/// A loopback stand-in for the procurement portal's API: serves `page(n, state)` for `?page=n`
+/// at `route`, records each page asked and the Authorization header sent, and answers pages after
+/// the first with `failure` while `failures_left` lasts.
+#[derive(Default)]
+struct FakePortal {
+    hits: Vec<String>,
+    auth: Vec<String>,
+    failures_left: u32,
+    /// A switch the test flips to change what the pages say.
+    changed: bool,
+}
+
+type PortalPageFn = fn(&str, &FakePortal) -> String;
+type PortalState = (
+    std::sync::Arc<std::sync::Mutex<FakePortal>>,
+    axum::http::StatusCode,
+    PortalPageFn,
+);
+
+async fn fake_portal(
+    route: &str,
+    failure: axum::http::StatusCode,
+    page: PortalPageFn,
+) -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<FakePortal>>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     use axum::extract::{Query, State};
     use axum::http::{HeaderMap, StatusCode};
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Default)]
-    struct Portal {
-        hits: Vec<String>,
-        auth: Vec<String>,
-        failures_left: u32,
-    }
-    let state = Arc::new(Mutex::new(Portal::default()));
-    async fn pages(
-        State(s): State<Arc<Mutex<Portal>>>,
+    async fn serve(
+        State((s, failure, page)): State<PortalState>,
         Query(q): Query<std::collections::HashMap<String, String>>,
         headers: HeaderMap,
     ) -> (StatusCode, String) {
         let mut s = s.lock().expect("state");
-        let page = q.get("page").cloned().unwrap_or_else(|| "1".into());
-        s.hits.push(page.clone());
+        let n = q.get("page").cloned().unwrap_or_else(|| "1".into());
+        s.hits.push(n.clone());
         s.auth.push(
             headers
                 .get("authorization")
@@ -2988,36 +3001,49 @@ async fn import_portal_follows_pages_retries_and_resumes() {
                 .unwrap_or_default()
                 .to_owned(),
         );
-        if page == "1" {
-            return (
-                StatusCode::OK,
-                r#"{"total": 3, "limit": 2, "next_page": "/v3/contract/customer/991240003187?page=2", "items": [
-                    {"customer_bin": "991240003187", "supplier_biin": "150640010236", "contract_number": "ASA-GZ-1", "sign_date": "2026-01-20 00:00:00", "ec_end_date": "2026-12-31 00:00:00", "ref_contract_status_id": 330, "contract_sum_wnds": 12500000.0, "supplier_name_ru": "ТОО «Astana Digital Solutions»"},
-                    {"customer_bin": "111111111111", "supplier_biin": "150640010236", "contract_number": "OTHER-9", "sign_date": "2026-01-21", "ec_end_date": null, "ref_contract_status_id": 330}
-                ]}"#
-                .into(),
-            );
-        }
-        if s.failures_left > 0 {
+        if n != "1" && s.failures_left > 0 {
             s.failures_left -= 1;
-            return (StatusCode::SERVICE_UNAVAILABLE, "busy".into());
+            return (failure, "busy".into());
         }
-        (
-            StatusCode::OK,
-            r#"{"total": 3, "limit": 2, "next_page": null, "items": [
-                {"customer_bin": "991240003187", "supplier_biin": "170340005679", "contract_number": "ASA-GZ-2", "sign_date": "2024-03-01", "ec_end_date": "2025-01-01", "ref_contract_status_id": 340}
-            ]}"#
-            .into(),
-        )
+        (StatusCode::OK, page(&n, &s))
     }
+    let state = std::sync::Arc::new(std::sync::Mutex::new(FakePortal::default()));
     let app = axum::Router::new()
-        .route("/v3/contract/customer/{bin}", axum::routing::get(pages))
-        .with_state(state.clone());
+        .route(route, axum::routing::get(serve))
+        .with_state((state.clone(), failure, page));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, state, server)
+}
+
+/// The procurement portal's contracts (OWS v3 pages), pulled from a loopback server that serves
+/// fixture pages: `next_page` followed, the token sent, a failing page retried and, when it keeps
+/// failing, the next pull resuming at that page without fetching the stored ones again; and the same
+/// pages from a file, refused with the JSON path when malformed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_portal_follows_pages_retries_and_resumes() {
+    fn page(n: &str, _: &FakePortal) -> String {
+        if n == "1" {
+            return r#"{"total": 3, "limit": 2, "next_page": "/v3/contract/customer/991240003187?page=2", "items": [
+                    {"customer_bin": "991240003187", "supplier_biin": "150640010236", "contract_number": "ASA-GZ-1", "sign_date": "2026-01-20 00:00:00", "ec_end_date": "2026-12-31 00:00:00", "ref_contract_status_id": 330, "contract_sum_wnds": 12500000.0, "supplier_name_ru": "ТОО «Astana Digital Solutions»"},
+                    {"customer_bin": "111111111111", "supplier_biin": "150640010236", "contract_number": "OTHER-9", "sign_date": "2026-01-21", "ec_end_date": null, "ref_contract_status_id": 330}
+                ]}"#
+                .into();
+        }
+        r#"{"total": 3, "limit": 2, "next_page": null, "items": [
+                {"customer_bin": "991240003187", "supplier_biin": "170340005679", "contract_number": "ASA-GZ-2", "sign_date": "2024-03-01", "ec_end_date": "2025-01-01", "ref_contract_status_id": 340}
+            ]}"#
+        .into()
+    }
+    let (url, state, server) = fake_portal(
+        "/v3/contract/customer/{bin}",
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        page,
+    )
+    .await;
 
     for backend in backends().await {
         let env = Env::new(backend, "portal").await;
@@ -3025,7 +3051,7 @@ async fn import_portal_follows_pages_retries_and_resumes() {
         let count = "SELECT COUNT(*) FROM awards WHERE reference LIKE 'GZ-%'";
         {
             let mut s = state.lock().expect("state");
-            *s = Portal {
+            *s = FakePortal {
                 failures_left: 10,
                 ..Default::default()
             };
@@ -3236,73 +3262,31 @@ async fn import_contracts_csv_takes_the_quasi_public_form() {
 /// and the CSV form for other registers, refused by path or line when malformed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_unreliable_pulls_the_register_resumes_and_delists() {
-    use axum::extract::{Query, State};
-    use axum::http::{HeaderMap, StatusCode};
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Default)]
-    struct Register {
-        hits: Vec<String>,
-        auth: Vec<String>,
-        failures_left: u32,
-        /// The supplier has served its ban: the register no longer names it.
-        without_ads: bool,
-    }
-    let state = Arc::new(Mutex::new(Register::default()));
-    async fn pages(
-        State(s): State<Arc<Mutex<Register>>>,
-        Query(q): Query<std::collections::HashMap<String, String>>,
-        headers: HeaderMap,
-    ) -> (StatusCode, String) {
-        let mut s = s.lock().expect("state");
-        let page = q.get("page").cloned().unwrap_or_else(|| "1".into());
-        s.hits.push(page.clone());
-        s.auth.push(
-            headers
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned(),
-        );
-        if page == "1" {
-            let ads = if s.without_ads {
+    /// `changed`: the supplier has served its ban, and the register no longer names it.
+    fn page(n: &str, s: &FakePortal) -> String {
+        if n == "1" {
+            let ads = if s.changed {
                 ""
             } else {
                 r#"{"pid": 501, "supplier_biin": "150640010236", "supplier_innunp": null, "supplier_name_ru": "ТОО «Astana Digital Solutions»", "supplier_name_kz": null, "kato_list": ["711210000"], "index_date": "2025-11-04 10:00:00", "system_id": 3},"#
             };
-            return (
-                StatusCode::OK,
-                format!(
-                    r#"{{"total": 3, "limit": 2, "next_page": "/v3/rnu?page=2", "items": [{ads}
+            return format!(
+                r#"{{"total": 3, "limit": 2, "next_page": "/v3/rnu?page=2", "items": [{ads}
                     {{"pid": 502, "supplier_biin": "850512300003", "supplier_name_ru": "ИП Частное лицо", "index_date": "2025-07-01 09:00:00", "system_id": 3}}]}}"#
-                ),
             );
         }
-        if s.failures_left > 0 {
-            s.failures_left -= 1;
-            return (StatusCode::BAD_GATEWAY, "upstream".into());
-        }
-        (
-            StatusCode::OK,
-            r#"{"total": 3, "limit": 2, "next_page": null, "items": [
+        r#"{"total": 3, "limit": 2, "next_page": null, "items": [
                 {"pid": 503, "supplier_biin": "110840009877", "supplier_name_ru": "ТОО «Дала Снаб»", "index_date": "2025-06-02T09:00:00", "system_id": 3}
             ]}"#
-            .into(),
-        )
+        .into()
     }
-    let app = axum::Router::new()
-        .route("/v3/rnu", axum::routing::get(pages))
-        .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let (url, state, server) =
+        fake_portal("/v3/rnu", axum::http::StatusCode::BAD_GATEWAY, page).await;
 
     for backend in backends().await {
         let env = Env::new(backend, "unreliable").await;
         env.seed("admin");
-        *state.lock().expect("state") = Register {
+        *state.lock().expect("state") = FakePortal {
             failures_left: 10,
             ..Default::default()
         };
@@ -3344,7 +3328,7 @@ async fn import_unreliable_pulls_the_register_resumes_and_delists() {
         assert!(out.contains("0 delisted"), "{out}");
         assert_eq!(scalar_i64(&env, listed).await, 2);
         // The register no longer names the supplier: a complete pull delists it.
-        state.lock().expect("state").without_ads = true;
+        state.lock().expect("state").changed = true;
         let (ok, out, err) = env.run(&args);
         assert!(ok, "{out}{err}");
         assert!(

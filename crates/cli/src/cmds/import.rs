@@ -339,6 +339,20 @@ async fn portal_file(file: PathBuf, data: DataArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs a pull from the portal at `url` over the store, closing the store whatever happens.
+async fn pulling(
+    url: &str,
+    data: &DataArgs,
+    pull: impl AsyncFnOnce(&glassroom_app::App, &reqwest::Url) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let base = reqwest::Url::parse(url).with_context(|| format!("not an address: {url}"))?;
+    let store = super::open_store(data).await?;
+    let app = super::app(store.clone());
+    let result = pull(&app, &base).await;
+    store.close().await;
+    result
+}
+
 /// `glassroom import portal`: page after page, each stored with where to go on.
 async fn portal(
     url: String,
@@ -347,12 +361,10 @@ async fn portal(
     attempts: u32,
     data: DataArgs,
 ) -> anyhow::Result<()> {
-    let base = reqwest::Url::parse(&url).with_context(|| format!("not an address: {url}"))?;
-    let store = super::open_store(&data).await?;
-    let app = super::app(store.clone());
-    let result = pull(&app, &base, &customer, &token, attempts.max(1)).await;
-    store.close().await;
-    result
+    pulling(&url, &data, async |app, base| {
+        pull(app, base, &customer, &token, attempts.max(1)).await
+    })
+    .await
 }
 
 async fn pull(
@@ -506,12 +518,10 @@ async fn unreliable_pull(
     attempts: u32,
     data: DataArgs,
 ) -> anyhow::Result<()> {
-    let base = reqwest::Url::parse(&url).with_context(|| format!("not an address: {url}"))?;
-    let store = super::open_store(&data).await?;
-    let app = super::app(store.clone());
-    let result = pull_unreliable(&app, &base, &token, attempts.max(1)).await;
-    store.close().await;
-    result
+    pulling(&url, &data, async |app, base| {
+        pull_unreliable(app, base, &token, attempts.max(1)).await
+    })
+    .await
 }
 
 async fn pull_unreliable(
