@@ -407,9 +407,18 @@ impl App {
             }
         }
         report.complete = !complete.is_empty();
-        if let Some(p) = &pull {
-            tx.set_registry_pull(PORTAL_REGISTRY, p.run, p.next, to_us(now))
-                .await?;
+        match &pull {
+            Some(p) => {
+                tx.set_registry_pull(PORTAL_REGISTRY, p.run, p.next, to_us(now))
+                    .await?
+            }
+            // A complete file of the portal's register ends an interrupted pull: its stored pages
+            // now carry this run, so the next pull starts over rather than delist them.
+            None if complete.contains(&PORTAL_REGISTRY) => {
+                tx.set_registry_pull(PORTAL_REGISTRY, run, None, to_us(now))
+                    .await?
+            }
+            None => {}
         }
         if report.listed + report.delisted > 0 {
             events::record(

@@ -3370,6 +3370,23 @@ async fn import_unreliable_pulls_the_register_resumes_and_delists() {
         );
         let (ok, out, err) = env.run(&["import", "unreliable", &good]);
         assert!(ok, "{out}{err}");
+        // A complete file of the register ends an interrupted pull: the next one starts over.
+        {
+            let mut s = state.lock().expect("state");
+            s.failures_left = 10;
+        }
+        let (ok, _, _) = env.run(&args);
+        assert!(!ok, "interrupted at page 2");
+        let (ok, again, err) = env.run(&["import", "unreliable", &good]);
+        assert!(ok, "{again}{err}");
+        {
+            let mut s = state.lock().expect("state");
+            s.hits.clear();
+            s.failures_left = 0;
+        }
+        let (ok, pulled, err) = env.run(&args);
+        assert!(ok && !pulled.contains("resuming"), "{pulled}{err}");
+        assert_eq!(state.lock().expect("state").hits, ["1", "2"]);
         assert!(
             out.contains("2 entries read; 1 listed or changed, 1 unchanged, 0 delisted"),
             "{out}"
