@@ -310,6 +310,31 @@ async fn the_register_of_unreliable_suppliers_warns_and_shows_on_the_business_pa
                 .is_some_and(|m| m.contains("04.11.2025")),
             "{warning}"
         );
+        // An organisation may make it blocking: then only a compliance officer's override lets
+        // the meeting be scheduled.
+        let policy = r#"
+[[organisations]]
+code = "entrepreneurship"
+kind = "department"
+parent = "astana-akimat"
+name = { ru = "Управление предпринимательства и промышленности города Астаны", kk = "Астана қаласының Кәсіпкерлік және өнеркәсіп басқармасы", en = "Astana Department of Entrepreneurship and Industry" }
+
+[[organisations.policy]]
+effective_from = "2026-01-01"
+severity = { unreliable_supplier = "blocking" }
+"#;
+        let parsed = glassroom_app::directory::parse_directory(policy, "toml").expect("policy");
+        app.app.apply_directory(None, parsed).await.expect("applies");
+        let id2 = request(&app, "ads", "150640010236", "entrepreneurship", "akhmetov", "2026-03-20").await;
+        let body = schedule_body(&app, "akimat-102", "2026-03-20T14:30:00+05:00", "2026-03-20T15:00:00+05:00", &["omarova", "bekov"]).await;
+        let r = app.post(&format!("/api/v1/meetings/{id2}/schedule"), Some(&official), &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(super::severity_of(&r.body, "unreliable_supplier"), "blocking", "{}", r.body);
+        let compliance = app.token("kassymov").await;
+        let mut body = body;
+        body["overrides"] = serde_json::json!([{"rule": "unreliable_supplier", "justification": "Встреча по исполнению действующего договора, согласовано"}]);
+        let r = app.post(&format!("/api/v1/meetings/{id2}/schedule"), Some(&compliance), &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         // The rule is listed with the others.
         let rules = app.get("/api/v1/rules", None).await;
         assert!(
