@@ -273,6 +273,8 @@ pub struct RegisterItemDto {
     pub outcome: Option<String>,
     /// Link to the meeting.
     pub href: String,
+    /// Link to the business's standing (tender awards, registers).
+    pub business_href: String,
 }
 
 impl RegisterItemDto {
@@ -288,6 +290,7 @@ impl RegisterItemDto {
             organisation: OrgDto::new(&r.organisation, lang),
             host_name: r.host_name,
             host_position: r.host_position_ru,
+            business_href: format!("/api/v1/businesses/{}", r.business_bin),
             business_bin: r.business_bin,
             business_name: r.business_name,
             room: r.room_name,

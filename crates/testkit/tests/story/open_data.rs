@@ -317,6 +317,12 @@ async fn the_json_register_has_validators_and_text_is_compressed() {
             .expect("lm")
             .to_owned();
         assert_eq!(r.headers()["cache-control"], "public, max-age=60");
+        // Each item links to its meeting and to its business's standing.
+        let page: serde_json::Value = r.json().await.expect("json");
+        for link in ["href", "business_href"] {
+            let href = page["items"][0][link].as_str().expect("link");
+            assert_eq!(app.get(href, None).await.status, StatusCode::OK, "{href}");
+        }
         for (name, value) in [
             ("if-none-match", etag.as_str()),
             ("if-modified-since", modified.as_str()),
