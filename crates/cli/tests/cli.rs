@@ -1189,6 +1189,23 @@ impl Drop for Server {
     }
 }
 
+/// A child started as the leader of a process group of its own, ended with everything it started
+/// (ChromeDriver and the Chromium it runs), even when the test fails before quitting the browser.
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // `-PID` names the group whose id is the child's: the one it leads (never this test's).
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg("--")
+            .arg(format!("-{}", self.0.id()))
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
 /// Mounts a small tmpfs at `dir` (root only). None where that is not possible, which fails the
 /// test under CI.
 fn small_disk(dir: &Path, size: &str) -> Option<Mounted> {
@@ -1393,9 +1410,10 @@ async fn the_log_is_published_to_an_s3_compatible_store_and_verifies_from_there(
         &env.dir,
         "glassroom.toml",
         &format!(
-            "[ledger]\norigin = \"s3.glassroom.kz/ledger\"\n[ledger.blobs]\nurl = \"s3://glassroom-log/akimat\"\nendpoint = \"{s3_url}\"\nregion = \"us-east-1\"\nallow_http = true\n"
+            "[ledger]\norigin = \"s3.glassroom.kz/ledger\"\n[ledger.blobs]\nurl = \"s3://glassroom-log/akimat\"\nendpoint = \"{s3_url}\"\nregion = \"us-east-1\"\nallow_http = true\n[open_data]\ndaily_dump = false\n"
         ),
     );
+    // (No daily dump: its event, made at start after 00:30, would land after the size counted.)
     let good = write(
         &env.dir,
         "directory.toml",
@@ -2104,7 +2122,8 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
 
 /// ChromeDriver on a free loopback port driving headless Chromium in Russian; the driver process
 /// ends when the returned guard drops.
-async fn webdriver(chromium: &Path, chromedriver: &Path) -> (thirtyfour::WebDriver, Server) {
+async fn webdriver(chromium: &Path, chromedriver: &Path) -> (thirtyfour::WebDriver, Group) {
+    use std::os::unix::process::CommandExt;
     use thirtyfour::prelude::*;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -2114,9 +2133,10 @@ async fn webdriver(chromium: &Path, chromedriver: &Path) -> (thirtyfour::WebDriv
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("chromedriver");
-    let guard = Server(driver_proc);
+    let guard = Group(driver_proc);
     let client = reqwest::Client::new();
     for _ in 0..100 {
         if client
