@@ -1272,6 +1272,40 @@ impl App {
     }
 }
 
+/// A problem of a CSV form, named by line and column.
+pub(crate) fn csv_problem(line: u64, column: &str, detail: String) -> FieldError {
+    FieldError::new(format!("line {line}: {column}"), "invalid_csv", detail)
+}
+
+/// A reader of a CSV form (UTF-8, RFC 4180, fields trimmed) whose header is exactly `columns`.
+pub(crate) fn csv_form<'a>(
+    text: &'a str,
+    columns: &[&str],
+) -> Result<csv::Reader<&'a [u8]>, AppError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_owned).collect(),
+        Err(e) => {
+            return Err(AppError::Invalid(vec![csv_problem(
+                1,
+                "header",
+                e.to_string(),
+            )]));
+        }
+    };
+    if header != columns {
+        return Err(AppError::Invalid(vec![csv_problem(
+            1,
+            "header",
+            format!("the header must be {}", columns.join(",")),
+        )]));
+    }
+    Ok(reader)
+}
+
 /// The columns of the CSV form, in this order.
 pub const CSV_COLUMNS: [&str; 8] = [
     "customer_bin",
@@ -1287,25 +1321,9 @@ pub const CSV_COLUMNS: [&str; 8] = [
 /// Parses the CSV form: (the awards and contracts, rows read). Every problem is named by line and
 /// column.
 pub fn parse_contracts_csv(text: &str, today: &str) -> Result<(Vec<Won>, u64), AppError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader = csv_form(text, &CSV_COLUMNS)?;
     let mut errors = Vec::new();
-    let bad = |line: u64, column: &str, detail: String| {
-        FieldError::new(format!("line {line}: {column}"), "invalid_csv", detail)
-    };
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(str::to_owned).collect(),
-        Err(e) => return Err(AppError::Invalid(vec![bad(1, "header", e.to_string())])),
-    };
-    if header != CSV_COLUMNS {
-        return Err(AppError::Invalid(vec![bad(
-            1,
-            "header",
-            format!("the header must be {}", CSV_COLUMNS.join(",")),
-        )]));
-    }
+    let bad = csv_problem;
     let mut out = Vec::new();
     let mut read = 0u64;
     for record in reader.records() {

@@ -197,24 +197,8 @@ pub const CSV_COLUMNS: [&str; 6] = ["bin", "name", "registry", "since", "until",
 
 /// Parses the CSV form (docs/TENDERS.md): every problem named by line and column.
 pub fn parse_unreliable_csv(text: &str) -> Result<(Vec<Entry>, UnreliableReport), AppError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let bad = |line: u64, column: &str, detail: String| {
-        FieldError::new(format!("line {line}: {column}"), "invalid_csv", detail)
-    };
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(str::to_owned).collect(),
-        Err(e) => return Err(AppError::Invalid(vec![bad(1, "header", e.to_string())])),
-    };
-    if header != CSV_COLUMNS {
-        return Err(AppError::Invalid(vec![bad(
-            1,
-            "header",
-            format!("the header must be {}", CSV_COLUMNS.join(",")),
-        )]));
-    }
+    let mut reader = crate::tenders::csv_form(text, &CSV_COLUMNS)?;
+    let bad = crate::tenders::csv_problem;
     let mut out = Vec::new();
     let mut report = UnreliableReport::default();
     let mut errors = Vec::new();

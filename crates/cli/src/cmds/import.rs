@@ -389,14 +389,15 @@ async fn pull(
     let client = portal_client()?;
     let (mut pages, mut contracts, mut changed) = (0u64, 0u64, 0u64);
     loop {
-        let text = fetch_page(&client, &next, token, attempts, pages).await?;
-        let page = glassroom_app::tenders::parse_portal_page(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{next}: {}: {}; nothing from this page was stored",
-                e.at,
-                e.reason
-            )
-        })?;
+        let page = fetch_page(
+            &client,
+            &next,
+            token,
+            attempts,
+            pages,
+            glassroom_app::tenders::parse_portal_page,
+        )
+        .await?;
         let following = match page.next_page.as_deref().filter(|p| !p.is_empty()) {
             Some(p) => Some(base.join(p)?),
             None => None,
@@ -430,15 +431,16 @@ fn portal_client() -> anyhow::Result<reqwest::Client> {
 }
 
 /// One page of the portal's API with the bearer token, retried on a 5xx, a 429 or no answer
-/// (0.2 s, 0.4 s, 0.8 s … between attempts); `stored` says how many pages this pull stored, for
-/// the message when it gives up.
-async fn fetch_page(
+/// (0.2 s, 0.4 s, 0.8 s … between attempts), and parsed (refused with its JSON path);
+/// `stored` says how many pages this pull stored, for the message when it gives up.
+async fn fetch_page<P>(
     client: &reqwest::Client,
     url: &reqwest::Url,
     token: &str,
     attempts: u32,
     stored: u64,
-) -> anyhow::Result<String> {
+    parse: fn(&str) -> Result<P, glassroom_app::tenders::ReadError>,
+) -> anyhow::Result<P> {
     let mut last_error = String::new();
     for attempt in 0..attempts {
         if attempt > 0 {
@@ -448,7 +450,16 @@ async fn fetch_page(
             .await;
         }
         match client.get(url.clone()).bearer_auth(token).send().await {
-            Ok(r) if r.status().is_success() => return Ok(r.text().await?),
+            Ok(r) if r.status().is_success() => {
+                let text = r.text().await?;
+                return parse(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{url}: {}: {}; nothing from this page was stored",
+                        e.at,
+                        e.reason
+                    )
+                });
+            }
             Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
                 last_error = format!("{url} answered {}", r.status());
             }
@@ -545,14 +556,15 @@ async fn pull_unreliable(
     let mut total = glassroom_app::unreliable::UnreliableReport::default();
     let mut pages = 0u64;
     loop {
-        let text = fetch_page(&client, &next, token, attempts, pages).await?;
-        let page = glassroom_app::unreliable::parse_rnu_page(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{next}: {}: {}; nothing from this page was stored",
-                e.at,
-                e.reason
-            )
-        })?;
+        let page = fetch_page(
+            &client,
+            &next,
+            token,
+            attempts,
+            pages,
+            glassroom_app::unreliable::parse_rnu_page,
+        )
+        .await?;
         let following = match page.next_page.as_deref().filter(|p| !p.trim().is_empty()) {
             Some(p) => Some(base.join(p)?),
             None => None,
