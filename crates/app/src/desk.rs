@@ -485,32 +485,52 @@ pub struct SealedDump {
 impl App {
     /// The seal of the dump named `name`, if it was sealed (the latest, if more than once).
     pub async fn dump_sealed(&self, name: &str) -> Result<Option<SealedDump>, AppError> {
+        Ok(self
+            .dump_seals(&[name.to_owned()])
+            .await?
+            .pop()
+            .map(|(_, seal)| seal))
+    }
+
+    /// The seals of the dumps named, read in one transaction: (name, seal) for those sealed, in
+    /// the order asked.
+    pub async fn dump_seals(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<(String, SealedDump)>, AppError> {
         let mut tx = self.store.read().await?;
-        let Some(e) = tx.events_of(&format!("opendata:{name}")).await?.pop() else {
-            return Ok(None);
-        };
-        let body: serde_json::Value = serde_json::from_str(&e.body)
-            .map_err(|err| AppError::Internal(format!("event {}: {err}", e.seq)))?;
-        let files = body["data"]["files"]
-            .as_array()
-            .map(|files| {
-                files
-                    .iter()
-                    .filter_map(|f| {
-                        Some((
-                            f["file"].as_str()?.to_owned(),
-                            f["sha256"].as_str()?.to_owned(),
-                            f["bytes"].as_u64()?,
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Ok(Some(SealedDump {
-            seq: e.seq,
-            at: from_us(e.at_us),
-            files,
-        }))
+        let mut out = Vec::new();
+        for name in names {
+            let Some(e) = tx.events_of(&format!("opendata:{name}")).await?.pop() else {
+                continue;
+            };
+            let body: serde_json::Value = serde_json::from_str(&e.body)
+                .map_err(|err| AppError::Internal(format!("event {}: {err}", e.seq)))?;
+            let files = body["data"]["files"]
+                .as_array()
+                .map(|files| {
+                    files
+                        .iter()
+                        .filter_map(|f| {
+                            Some((
+                                f["file"].as_str()?.to_owned(),
+                                f["sha256"].as_str()?.to_owned(),
+                                f["bytes"].as_u64()?,
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push((
+                name.clone(),
+                SealedDump {
+                    seq: e.seq,
+                    at: from_us(e.at_us),
+                    files,
+                },
+            ));
+        }
+        Ok(out)
     }
 
     /// Seals an open-data dump in the ledger: one `opendata.dump` event naming each file with its
@@ -538,13 +558,10 @@ impl App {
         .await?;
         tx.commit().await?;
         // Events take their sequence number at commit.
-        let mut tx = self.store.read().await?;
-        let subject = format!("opendata:{name}");
-        Ok(tx
-            .events_of(&subject)
+        Ok(self
+            .dump_sealed(name)
             .await?
-            .last()
-            .map(|e| e.seq)
+            .map(|d| d.seq)
             .unwrap_or_default())
     }
 }

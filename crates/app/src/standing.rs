@@ -34,9 +34,7 @@ impl App {
         let dir = self.directory(&mut *tx).await?;
         let listings = tx.unreliable_of(&business.bin).await?;
         drop(tx);
-        let today = crate::time::zone(crate::time::ORG_ZONE)?
-            .to_datetime(self.clock.now())
-            .date();
+        let today = crate::time::local(self.clock.now())?.date();
         let mut awards: Vec<(OrgRef, AwardRow)> = dir
             .awards_of(business.id)
             .iter()

@@ -1143,10 +1143,7 @@ impl App {
         cursor: Option<(&str, Option<&str>)>,
     ) -> Result<TenderReport, AppError> {
         let now = self.clock.now();
-        let today = crate::time::zone(crate::time::ORG_ZONE)?
-            .to_datetime(now)
-            .date()
-            .to_string();
+        let today = crate::time::local(now)?.date().to_string();
         let mut errors = Vec::new();
         for (i, c) in page.items.iter().enumerate() {
             if portal_day(&c.sign_date).is_none() {
@@ -1203,10 +1200,7 @@ impl App {
         cursor: Option<(&str, Option<&str>)>,
     ) -> Result<TenderReport, AppError> {
         let now = self.clock.now();
-        let today = crate::time::zone(crate::time::ORG_ZONE)?
-            .to_datetime(now)
-            .date()
-            .to_string();
+        let today = crate::time::local(now)?.date().to_string();
         let mut tx = self.store.write().await?;
         let tree = OrgTree::load(&mut *tx).await?;
         let org_by_bin: BTreeMap<String, i64> = tree
@@ -1257,10 +1251,7 @@ impl App {
         text: &str,
         source: &str,
     ) -> Result<TenderReport, AppError> {
-        let today = crate::time::zone(crate::time::ORG_ZONE)?
-            .to_datetime(self.clock.now())
-            .date()
-            .to_string();
+        let today = crate::time::local(self.clock.now())?.date().to_string();
         let (won, read) = parse_contracts_csv(text, &today)?;
         self.import_won(won, read, source, None).await
     }

@@ -35,6 +35,11 @@ pub fn zone(name: &str) -> Result<TimeZone, AppError> {
         .map_err(|_| AppError::Internal(format!("time zone {name} is not in the bundled database")))
 }
 
+/// An instant as the organisation's wall clock shows it (Asia/Almaty): its local date and time.
+pub fn local(t: Timestamp) -> Result<jiff::civil::DateTime, AppError> {
+    Ok(zone(ORG_ZONE)?.to_datetime(t))
+}
+
 /// Refuses to run with a time-zone database that predates Kazakhstan's move to UTC+5.
 pub fn check_zone_database() -> Result<(), AppError> {
     let tz = zone(ORG_ZONE)?;

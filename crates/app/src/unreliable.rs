@@ -333,10 +333,7 @@ impl App {
         pull: Option<PullStep<'_>>,
     ) -> Result<UnreliableReport, AppError> {
         let now = self.clock.now();
-        let today = crate::time::zone(crate::time::ORG_ZONE)?
-            .to_datetime(now)
-            .date()
-            .to_string();
+        let today = crate::time::local(now)?.date().to_string();
         let mut tx = self.store.write().await?;
         for e in merged(entries) {
             let old = tx
@@ -345,12 +342,12 @@ impl App {
                 .into_iter()
                 .find(|r| r.registry == e.registry);
             let row = UnreliableRow {
-                bin: e.bin.clone(),
-                name: e.name.clone(),
-                registry: e.registry.clone(),
-                since: e.since.clone(),
-                until: e.until.clone(),
-                reason: e.reason.clone(),
+                bin: e.bin,
+                name: e.name,
+                registry: e.registry,
+                since: e.since,
+                until: e.until,
+                reason: e.reason,
                 delisted: None,
                 seen_run: run.to_owned(),
             };
@@ -370,9 +367,9 @@ impl App {
                 &mut *tx,
                 now,
                 "unreliable.listed",
-                &format!("business:{}", e.bin),
+                &format!("business:{}", row.bin),
                 None,
-                json!({"bin": e.bin, "name": e.name, "registry": e.registry, "since": e.since, "until": e.until, "reason": e.reason, "source": source}),
+                json!({"bin": row.bin, "name": row.name, "registry": row.registry, "since": row.since, "until": row.until, "reason": row.reason, "source": source}),
             )
             .await?;
         }
