@@ -152,15 +152,6 @@ pub async fn business(
     Ok(Json(BusinessStandingDto::new(standing, lang)))
 }
 
-/// A day as the page's language writes it.
-fn day(ui: &Ui, d: &str) -> String {
-    match (d.parse::<jiff::civil::Date>(), ui.tongue()) {
-        (Ok(d), Lang::En) => d.to_string(),
-        (Ok(d), _) => format!("{:02}.{:02}.{}", d.day(), d.month(), d.year()),
-        (Err(_), _) => d.to_owned(),
-    }
-}
-
 /// A register's name in the page's language (its code where the catalogue has none).
 fn registry_name(ui: &Ui, code: &str) -> String {
     let key = format!("registry-{code}");
@@ -225,7 +216,7 @@ fn winner_lines(ui: &Ui, st: &BusinessStanding) -> Vec<(String, String)> {
                             ui.t(&format!("business-kind-{}", kind_code(a.kind))),
                         ),
                         ("reference", a.reference.clone()),
-                        ("date", day(ui, &a.date.to_string())),
+                        ("date", ui.date_text(&a.date.to_string())),
                     ],
                 ),
             )
@@ -238,7 +229,7 @@ fn listing_line(ui: &Ui, registry: &str, since: &str) -> String {
         "business-unreliable-since",
         &[
             ("registry", registry_name(ui, registry)),
-            ("since", day(ui, since)),
+            ("since", ui.date_text(since)),
         ],
     )
 }
@@ -279,11 +270,11 @@ pub async fn page(
             organisation: ui.org_name(o),
             kind: kind(&a.kind),
             reference: a.reference.clone(),
-            date: day(&ui, &a.award_date),
+            date: ui.date_text(&a.award_date),
             end: a
                 .end_date
                 .as_deref()
-                .map(|e| day(&ui, e))
+                .map(|e| ui.date_text(e))
                 .unwrap_or_default(),
             status: ui.t(if a.active {
                 "business-active"
@@ -298,10 +289,13 @@ pub async fn page(
         .map(|(u, standing)| {
             let mut detail = Vec::new();
             if let Some(until) = &u.until {
-                detail.push(ui.ta("business-unreliable-until", &[("until", day(&ui, until))]));
+                detail.push(ui.ta(
+                    "business-unreliable-until",
+                    &[("until", ui.date_text(until))],
+                ));
             }
             if let Some(d) = &u.delisted {
-                detail.push(ui.ta("business-unreliable-delisted", &[("on", day(&ui, d))]));
+                detail.push(ui.ta("business-unreliable-delisted", &[("on", ui.date_text(d))]));
             }
             if let Some(r) = &u.reason {
                 detail.push(r.clone());

@@ -61,10 +61,7 @@ fn io(e: std::io::Error) -> AppError {
 /// written under a temporary name, synced, then renamed whole, so a dump is never seen
 /// half-written; then one `opendata.dump` event names each file with its SHA-256 and size.
 pub async fn dump(app: &App, out: &Path) -> Result<Dump, AppError> {
-    let day = glassroom_app::time::zone(glassroom_app::time::ORG_ZONE)?
-        .to_datetime(app.clock.now())
-        .date();
-    let name = name_of(day);
+    let name = name_of(glassroom_app::time::local(app.clock.now())?.date());
     let dir = out.join(&name);
     let partial = out.join(format!(".{name}.partial"));
     let _ = std::fs::remove_dir_all(&partial);
@@ -73,15 +70,20 @@ pub async fn dump(app: &App, out: &Path) -> Result<Dump, AppError> {
     let mut meetings = 0;
     for (file, participants) in FILES {
         let path = partial.join(file);
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
+        let mut w = Hashing::new(std::io::BufWriter::new(
+            std::fs::File::create(&path).map_err(io)?,
+        ));
         let n = crate::csv::write_all(app, participants, &mut w).await?;
         if !participants {
             meetings = n;
         }
-        let f = w.into_inner().map_err(|e| io(e.into_error()))?;
-        f.sync_all().map_err(io)?;
-        drop(f);
-        let (sha, bytes) = hash_file(&path).map_err(io)?;
+        let (f, sha, bytes) = w.finish();
+        let f = f.into_inner().map_err(|e| io(e.into_error()))?;
+        // An fsync of a large file takes a while: off the runtime's worker threads.
+        tokio::task::spawn_blocking(move || f.sync_all())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(io)?;
         files.push((file.to_owned(), sha, bytes));
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -96,22 +98,39 @@ pub async fn dump(app: &App, out: &Path) -> Result<Dump, AppError> {
     })
 }
 
-/// SHA-256 and size of a file, read a block at a time.
-fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
+/// A writer that takes the SHA-256 and size of what goes through it, so a file is hashed as it
+/// is written, not read again.
+struct Hashing<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<W> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
         }
-        hasher.update(&buf[..n]);
-        total += n as u64;
     }
-    Ok((hex::encode(hasher.finalize()), total))
+
+    /// The writer, and the hex SHA-256 and size of what was written.
+    fn finish(self) -> (W, String, u64) {
+        (self.inner, hex::encode(self.hasher.finalize()), self.bytes)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Makes today's dump if it is due: the local time is past `at` and no dump of today was sealed
@@ -121,8 +140,7 @@ pub async fn dump_if_due(
     out: &Path,
     at: jiff::civil::Time,
 ) -> Result<Option<Dump>, AppError> {
-    let now =
-        glassroom_app::time::zone(glassroom_app::time::ORG_ZONE)?.to_datetime(app.clock.now());
+    let now = glassroom_app::time::local(app.clock.now())?;
     if now.time() < at || app.dump_sealed(&name_of(now.date())).await?.is_some() {
         return Ok(None);
     }
@@ -200,13 +218,10 @@ async fn sealed_dumps(app: &App) -> Result<Vec<DumpDto>, AppError> {
         .filter_map(|e| day_of(e.file_name().to_str()?))
         .collect();
     days.sort_unstable_by(|a, b| b.cmp(a));
+    let names: Vec<String> = days.into_iter().map(name_of).collect();
+    // A folder not (yet) sealed is not published.
     let mut out = Vec::new();
-    for day in days {
-        let name = name_of(day);
-        // A folder not (yet) sealed is not published.
-        let Some(seal) = app.dump_sealed(&name).await? else {
-            continue;
-        };
+    for (name, seal) in app.dump_seals(&names).await? {
         out.push(DumpDto {
             files: seal
                 .files
@@ -218,8 +233,8 @@ async fn sealed_dumps(app: &App) -> Result<Vec<DumpDto>, AppError> {
                     sha256: sha.clone(),
                 })
                 .collect(),
+            date: day_of(&name).map(|d| d.to_string()).unwrap_or_default(),
             name,
-            date: day.to_string(),
             sealed_at: seal.at.to_string(),
             seq: seal.seq,
             receipt: format!("/api/v1/log/receipt/{}", seal.seq),
@@ -334,14 +349,7 @@ pub async fn page(
     let dumps = dumps
         .into_iter()
         .map(|d| DumpLine {
-            date: d
-                .date
-                .parse::<jiff::civil::Date>()
-                .map(|day| match ui.tongue() {
-                    glassroom_i18n::Lang::En => day.to_string(),
-                    _ => format!("{:02}.{:02}.{}", day.day(), day.month(), day.year()),
-                })
-                .unwrap_or(d.date),
+            date: ui.date_text(&d.date),
             receipt: d.receipt,
             seal: ui.ta("meeting-event-seq", &[("seq", d.seq.to_string())]),
             files: d

@@ -209,6 +209,17 @@ impl Ui {
         }
     }
 
+    /// A day (`YYYY-MM-DD`) as each language writes it: 20.03.2026 in Russian and Kazakh, as it
+    /// is in English; anything else as it is.
+    pub(crate) fn date_text(&self, d: &str) -> String {
+        match (d.parse::<jiff::civil::Date>(), self.tongue) {
+            (Ok(d), Lang::Ru | Lang::Kk) => {
+                format!("{:02}.{:02}.{}", d.day(), d.month(), d.year())
+            }
+            _ => d.to_owned(),
+        }
+    }
+
     pub(crate) fn span(&self, a: Option<Timestamp>, b: Option<Timestamp>) -> String {
         match (a, b) {
             (Some(a), Some(b)) => {
